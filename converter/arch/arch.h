@@ -1,0 +1,42 @@
+/* arch.h - one file per model family turns a Hugging Face checkpoint into
+ * the tinyrank graph (tr_ir). Each family reads its config.json, takes every
+ * tensor it needs from the safetensors set (marking it used, so that the
+ * driver can reject checkpoints with tensors nobody understood), quantizes
+ * what the chosen dtype says, and describes its tokenizer, input template
+ * and score. */
+#ifndef TR_ARCH_H
+#define TR_ARCH_H
+
+#include <stddef.h>
+
+#include "converter/convert.h"
+#include "converter/hf/json.h"
+#include "converter/hf/safetensors.h"
+#include "converter/hf/tokenizer_files.h"
+#include "converter/write/model_ir.h"
+
+typedef struct tr_arch_ctx {
+    const tr_convert_options *opt;
+    const tr_json *config; /* config.json */
+    tr_st_set *weights;
+    tr_wp_files *tok;      /* WordPiece families */
+    tr_ir *ir;
+    char *err;
+    size_t errlen;
+} tr_arch_ctx;
+
+/* BertForSequenceClassification cross-encoders (MiniLM, TinyBERT, ...). */
+int tr_arch_bert_build(tr_arch_ctx *c);
+
+/* Shared helpers (arch_common.c). */
+
+/* Tensor `name` as float32 with exactly the given shape; marks it used.
+ * NULL (with c->err set) when missing, mis-shaped or of an unsupported dtype. */
+float *tr_arch_load_f32(tr_arch_ctx *c, const char *name, int ndim, const int64_t *shape);
+
+/* Adds tensor `name` as a constant: F32, or (quantize != 0) I8 with one
+ * scale per row. Returns its index, -1 on error (c->err set). */
+int32_t tr_arch_constant(tr_arch_ctx *c, const char *name, int ndim, const int64_t *shape,
+                         int quantize);
+
+#endif

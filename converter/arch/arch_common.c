@@ -1,0 +1,80 @@
+/* arch_common.c - tensor loading and quantization shared by the families. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "converter/arch/arch.h"
+#include "converter/quantize/quantize.h"
+#include "tinyrank.h"
+
+static void shape_str(char *buf, size_t len, int ndim, const int64_t *shape)
+{
+    size_t at = 0;
+    at += (size_t)snprintf(buf + at, len - at, "[");
+    for (int i = 0; i < ndim && at < len; i++)
+        at += (size_t)snprintf(buf + at, len - at, i ? ", %lld" : "%lld", (long long)shape[i]);
+    if (at < len)
+        snprintf(buf + at, len - at, "]");
+}
+
+float *tr_arch_load_f32(tr_arch_ctx *c, const char *name, int ndim, const int64_t *shape)
+{
+    const tr_st_tensor *t = tr_st_use(c->weights, name);
+    if (t == NULL) {
+        snprintf(c->err, c->errlen, "missing tensor '%s' in %s", name, c->opt->input_dir);
+        return NULL;
+    }
+    bool ok = t->ndim == ndim;
+    for (int i = 0; ok && i < ndim; i++)
+        ok = t->shape[i] == shape[i];
+    if (!ok) {
+        char want[96], got[96];
+        shape_str(want, sizeof want, ndim, shape);
+        shape_str(got, sizeof got, t->ndim, t->shape);
+        snprintf(c->err, c->errlen, "tensor '%s' in %s has shape %s, expected %s", name, t->file,
+                 got, want);
+        return NULL;
+    }
+    float *data = malloc((size_t)t->numel * sizeof(float) + 1);
+    if (data == NULL) {
+        snprintf(c->err, c->errlen, "out of memory loading tensor '%s'", name);
+        return NULL;
+    }
+    if (tr_st_to_f32(t, data, c->err, c->errlen) != TINYRANK_OK) {
+        free(data);
+        return NULL;
+    }
+    return data;
+}
+
+int32_t tr_arch_constant(tr_arch_ctx *c, const char *name, int ndim, const int64_t *shape,
+                         int quantize)
+{
+    float *w = tr_arch_load_f32(c, name, ndim, shape);
+    if (w == NULL)
+        return -1;
+    int32_t dims[TR_MAX_DIMS];
+    size_t numel = 1;
+    for (int i = 0; i < ndim; i++) {
+        dims[i] = (int32_t)shape[i];
+        numel *= (size_t)shape[i];
+    }
+    if (!quantize || ndim != 2)
+        return tr_ir_constant(c->ir, name, TR_DT_F32, ndim, dims, w, numel * sizeof(float), NULL, 0);
+    size_t rows = (size_t)shape[0], cols = (size_t)shape[1];
+    int8_t *q = malloc(numel ? numel : 1);
+    float *scales = malloc(rows * sizeof(float) + 1);
+    if (q == NULL || scales == NULL) {
+        free(w);
+        free(q);
+        free(scales);
+        snprintf(c->err, c->errlen, "out of memory quantizing '%s'", name);
+        return -1;
+    }
+    tr_quantize_rows_s8(w, rows, cols, q, scales);
+    free(w);
+    int32_t idx = tr_ir_constant(c->ir, name, TR_DT_I8, 2, dims, q, numel, scales, (uint32_t)rows);
+    if (idx >= 0)
+        c->ir->tensors[idx].quant_axis = 0;
+    return idx;
+}

@@ -1,0 +1,289 @@
+/* bert.c - BertForSequenceClassification cross-encoders.
+ *
+ * Graph (as transformers' modeling_bert.py computes it, eval mode):
+ *   h = LayerNorm(word[ids] + type[type_ids] + position[pos])
+ *   per layer: a = Attention(hWq+bq, hWk+bk, hWv+bv) / sqrt(d) per head
+ *              h = LayerNorm(h + a Wo + bo)
+ *              h = LayerNorm(h + gelu(h Wi + bi) Wo2 + bo2)
+ *   score = classifier(tanh(pooler(h[CLS])))[0]
+ *
+ * int8: the six encoder matrices of every layer are int8 with one scale per
+ * output channel, and the word embedding is int8 with one scale per row
+ * (it is most of a small model's bytes: 30522 x 384 = 47 MB in f32). Kept
+ * in f32, and why: position and token type embeddings (small, and added to
+ * every token), LayerNorm weights and all biases (tiny, and errors there
+ * shift every value), and the pooler and classifier (one row per sequence,
+ * so negligible time, while the score is read straight from them). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "converter/arch/arch.h"
+#include "tinyrank.h"
+
+typedef struct bert_cfg {
+    int64_t layers, hidden, heads, inter, vocab, max_pos, type_vocab, labels;
+    double eps;
+    int act;
+} bert_cfg;
+
+static int read_config(tr_arch_ctx *c, bert_cfg *b)
+{
+    const tr_json *j = c->config;
+    b->layers = tr_json_get_int(j, "num_hidden_layers", -1);
+    b->hidden = tr_json_get_int(j, "hidden_size", -1);
+    b->heads = tr_json_get_int(j, "num_attention_heads", -1);
+    b->inter = tr_json_get_int(j, "intermediate_size", -1);
+    b->vocab = tr_json_get_int(j, "vocab_size", -1);
+    b->max_pos = tr_json_get_int(j, "max_position_embeddings", 512);
+    b->type_vocab = tr_json_get_int(j, "type_vocab_size", 2);
+    b->eps = tr_json_get_number(j, "layer_norm_eps", 1e-12);
+    const char *act = tr_json_get_string(j, "hidden_act", "gelu");
+    const char *pos = tr_json_get_string(j, "position_embedding_type", "absolute");
+    if (b->layers < 1 || b->hidden < 1 || b->heads < 1 || b->inter < 1 || b->vocab < 1 ||
+        b->max_pos < 4 || b->type_vocab < 2 || b->hidden % b->heads != 0 || b->layers > 1000 ||
+        b->hidden > 65536 || b->inter > 262144 || b->vocab > 10000000 || !(b->eps >= 0)) {
+        snprintf(c->err, c->errlen,
+                 "config.json: missing or invalid BERT dimensions (num_hidden_layers, hidden_size, "
+                 "num_attention_heads dividing hidden_size, intermediate_size, vocab_size, "
+                 "type_vocab_size >= 2)");
+        return TINYRANK_ERR_INVALID_ARGUMENT;
+    }
+    if (strcmp(act, "gelu") == 0)
+        b->act = TR_ACT_GELU_ERF;
+    else if (strcmp(act, "gelu_new") == 0 || strcmp(act, "gelu_pytorch_tanh") == 0)
+        b->act = TR_ACT_GELU_TANH;
+    else if (strcmp(act, "relu") == 0)
+        b->act = TR_ACT_RELU;
+    else {
+        snprintf(c->err, c->errlen, "config.json: hidden_act \"%s\" is not supported", act);
+        return TINYRANK_ERR_UNSUPPORTED;
+    }
+    if (strcmp(pos, "absolute") != 0) {
+        snprintf(c->err, c->errlen,
+                 "config.json: position_embedding_type \"%s\" is not supported (only absolute)", pos);
+        return TINYRANK_ERR_UNSUPPORTED;
+    }
+    return TINYRANK_OK;
+}
+
+static int32_t act2d(tr_ir *ir, const char *name, int32_t rows, int64_t cols)
+{
+    const int32_t dims[2] = {rows, (int32_t)cols};
+    return tr_ir_activation(ir, name, 2, dims);
+}
+
+static int32_t fc(tr_arch_ctx *c, int32_t x, int32_t rows, const char *prefix, int64_t n,
+                  int64_t k, int quantize, int act)
+{
+    char name[256];
+    const int64_t wshape[2] = {n, k}, bshape[1] = {n};
+    snprintf(name, sizeof name, "%s.weight", prefix);
+    int32_t w = tr_arch_constant(c, name, 2, wshape, quantize);
+    snprintf(name, sizeof name, "%s.bias", prefix);
+    int32_t b = w < 0 ? -1 : tr_arch_constant(c, name, 1, bshape, 0);
+    if (w < 0 || b < 0)
+        return -1;
+    snprintf(name, sizeof name, "%s:out", prefix);
+    tr_node op = {.code = TR_OP_FULLY_CONNECTED, .n_in = 3, .in = {x, w, b, -1}};
+    op.out = act2d(c->ir, name, rows, n);
+    op.opt.fc.activation = (uint8_t)act;
+    return op.out < 0 ? -1 : tr_ir_op(c->ir, &op);
+}
+
+static int32_t layernorm(tr_arch_ctx *c, int32_t x, int32_t rows, const char *prefix, int64_t h,
+                         double eps)
+{
+    char name[256];
+    const int64_t shape[1] = {h};
+    snprintf(name, sizeof name, "%s.weight", prefix);
+    int32_t g = tr_arch_constant(c, name, 1, shape, 0);
+    snprintf(name, sizeof name, "%s.bias", prefix);
+    int32_t b = g < 0 ? -1 : tr_arch_constant(c, name, 1, shape, 0);
+    if (g < 0 || b < 0)
+        return -1;
+    snprintf(name, sizeof name, "%s:out", prefix);
+    tr_node op = {.code = TR_OP_NORM, .n_in = 3, .in = {x, g, b, -1}};
+    op.out = act2d(c->ir, name, rows, h);
+    op.opt.norm.epsilon = (float)eps;
+    op.opt.norm.rms = false;
+    return op.out < 0 ? -1 : tr_ir_op(c->ir, &op);
+}
+
+static int32_t add(tr_arch_ctx *c, int32_t a, int32_t b, const char *name, int32_t rows, int64_t h)
+{
+    tr_node op = {.code = TR_OP_ADD, .n_in = 2, .in = {a, b, -1, -1}};
+    op.out = act2d(c->ir, name, rows, h);
+    return op.out < 0 ? -1 : tr_ir_op(c->ir, &op);
+}
+
+static int32_t embed(tr_arch_ctx *c, int32_t ids, const char *table_name, int64_t rows, int64_t h,
+                     int quantize)
+{
+    char name[256];
+    const int64_t shape[2] = {rows, h};
+    int32_t t = tr_arch_constant(c, table_name, 2, shape, quantize);
+    if (t < 0)
+        return -1;
+    snprintf(name, sizeof name, "%s:out", table_name);
+    tr_node op = {.code = TR_OP_EMBEDDING, .n_in = 2, .in = {ids, t, -1, -1}};
+    op.out = act2d(c->ir, name, TR_DIM_TOKENS, h);
+    op.opt.embedding.index_offset = 0;
+    return op.out < 0 ? -1 : tr_ir_op(c->ir, &op);
+}
+
+static int build_graph(tr_arch_ctx *c, const bert_cfg *b)
+{
+    tr_ir *ir = c->ir;
+    const int q8 = c->opt->dtype == TR_CONVERT_INT8;
+    const int32_t T = TR_DIM_TOKENS, S = TR_DIM_SEQUENCES;
+    const int64_t H = b->hidden;
+    char p[192], name[256];
+
+    ir->token_ids = tr_ir_input(ir, "input_ids");
+    ir->type_ids = tr_ir_input(ir, "token_type_ids");
+    ir->position_ids = tr_ir_input(ir, "position_ids");
+    int32_t ew = embed(c, ir->token_ids, "bert.embeddings.word_embeddings.weight", b->vocab, H, q8);
+    int32_t et = ew < 0 ? -1
+                        : embed(c, ir->type_ids, "bert.embeddings.token_type_embeddings.weight",
+                                b->type_vocab, H, 0);
+    int32_t ep = et < 0 ? -1
+                        : embed(c, ir->position_ids, "bert.embeddings.position_embeddings.weight",
+                                b->max_pos, H, 0);
+    if (ep < 0)
+        return -1;
+    int32_t h = add(c, ew, et, "embeddings:word+type", T, H);
+    h = h < 0 ? -1 : add(c, h, ep, "embeddings:sum", T, H);
+    h = h < 0 ? -1 : layernorm(c, h, T, "bert.embeddings.LayerNorm", H, b->eps);
+
+    const int32_t d = (int32_t)(H / b->heads);
+    for (int64_t l = 0; h >= 0 && l < b->layers; l++) {
+        if (c->opt->progress)
+            fprintf(stderr, "tinyrank: converting layer %lld/%lld\r", (long long)l + 1,
+                    (long long)b->layers);
+        snprintf(p, sizeof p, "bert.encoder.layer.%lld", (long long)l);
+        snprintf(name, sizeof name, "%s.attention.self.query", p);
+        int32_t q = fc(c, h, T, name, H, H, q8, TR_ACT_NONE);
+        snprintf(name, sizeof name, "%s.attention.self.key", p);
+        int32_t k = q < 0 ? -1 : fc(c, h, T, name, H, H, q8, TR_ACT_NONE);
+        snprintf(name, sizeof name, "%s.attention.self.value", p);
+        int32_t v = k < 0 ? -1 : fc(c, h, T, name, H, H, q8, TR_ACT_NONE);
+        if (v < 0)
+            return -1;
+        snprintf(name, sizeof name, "%s.attention:out", p);
+        tr_node att = {.code = TR_OP_ATTENTION, .n_in = 3, .in = {q, k, v, -1}};
+        att.out = act2d(ir, name, T, H);
+        att.opt.attention.num_heads = (int32_t)b->heads;
+        att.opt.attention.num_kv_heads = (int32_t)b->heads;
+        att.opt.attention.head_dim = d;
+        att.opt.attention.scale = (float)(1.0 / sqrt((double)d));
+        att.opt.attention.causal = false;
+        int32_t a = att.out < 0 ? -1 : tr_ir_op(ir, &att);
+        snprintf(name, sizeof name, "%s.attention.output.dense", p);
+        int32_t o = a < 0 ? -1 : fc(c, a, T, name, H, H, q8, TR_ACT_NONE);
+        snprintf(name, sizeof name, "%s.attention:residual", p);
+        int32_t r = o < 0 ? -1 : add(c, o, h, name, T, H);
+        snprintf(name, sizeof name, "%s.attention.output.LayerNorm", p);
+        int32_t h1 = r < 0 ? -1 : layernorm(c, r, T, name, H, b->eps);
+        snprintf(name, sizeof name, "%s.intermediate.dense", p);
+        int32_t f = h1 < 0 ? -1 : fc(c, h1, T, name, b->inter, H, q8, b->act);
+        snprintf(name, sizeof name, "%s.output.dense", p);
+        int32_t f2 = f < 0 ? -1 : fc(c, f, T, name, H, b->inter, q8, TR_ACT_NONE);
+        snprintf(name, sizeof name, "%s.output:residual", p);
+        int32_t r2 = f2 < 0 ? -1 : add(c, f2, h1, name, T, H);
+        snprintf(name, sizeof name, "%s.output.LayerNorm", p);
+        h = r2 < 0 ? -1 : layernorm(c, r2, T, name, H, b->eps);
+    }
+    if (c->opt->progress)
+        fprintf(stderr, "\n");
+    if (h < 0)
+        return -1;
+
+    tr_node g = {.code = TR_OP_GATHER_ROWS, .n_in = 1, .in = {h, -1, -1, -1}};
+    g.out = act2d(ir, "cls", S, H);
+    g.opt.gather.pick = TR_PICK_FIRST;
+    int32_t cls = g.out < 0 ? -1 : tr_ir_op(ir, &g);
+    int32_t pooled = cls < 0 ? -1 : fc(c, cls, S, "bert.pooler.dense", H, H, 0, TR_ACT_TANH);
+    if (pooled < 0)
+        return -1;
+    /* the classifier: the number of labels comes from its weight */
+    const tr_st_tensor *cw = tr_st_find(c->weights, "classifier.weight");
+    if (cw == NULL) {
+        snprintf(c->err, c->errlen, "missing tensor 'classifier.weight' in %s", c->opt->input_dir);
+        return -1;
+    }
+    if (cw->ndim != 2 || cw->shape[0] != 1) {
+        snprintf(c->err, c->errlen,
+                 "classifier.weight has %lld rows: only single-logit cross-encoders (num_labels=1) "
+                 "are supported",
+                 cw->ndim >= 1 ? (long long)cw->shape[0] : 0LL);
+        return -2;
+    }
+    ir->output = fc(c, pooled, S, "classifier", 1, H, 0, TR_ACT_NONE);
+    return ir->output < 0 ? -1 : 0;
+}
+
+int tr_arch_bert_build(tr_arch_ctx *c)
+{
+    bert_cfg b;
+    int rc = read_config(c, &b);
+    if (rc != TINYRANK_OK)
+        return rc;
+    tr_ir *ir = c->ir;
+    ir->family = TR_FAMILY_BERT;
+    ir->weight_dtype = c->opt->dtype == TR_CONVERT_INT8 ? TR_DT_I8 : TR_DT_F32;
+    ir->num_layers = (int32_t)b.layers;
+    ir->hidden = (int32_t)b.hidden;
+    ir->num_heads = (int32_t)b.heads;
+    ir->intermediate = (int32_t)b.inter;
+    ir->vocab_size = (int32_t)b.vocab;
+    ir->max_position = (int32_t)b.max_pos;
+    ir->type_vocab = (int32_t)b.type_vocab;
+    ir->layer_norm_eps = (float)b.eps;
+
+    if ((int64_t)c->tok->count > b.vocab) {
+        snprintf(c->err, c->errlen, "the tokenizer has %zu tokens but config.json vocab_size is %lld",
+                 c->tok->count, (long long)b.vocab);
+        return TINYRANK_ERR_INVALID_ARGUMENT;
+    }
+    /* older checkpoints save the position_ids buffer; it is 0..n-1, recomputed */
+    tr_st_use(c->weights, "bert.embeddings.position_ids");
+
+    rc = build_graph(c, &b);
+    if (rc == -2)
+        return TINYRANK_ERR_UNSUPPORTED;
+    if (rc != 0)
+        return ir->oom ? TINYRANK_ERR_INTERNAL : TINYRANK_ERR_INVALID_ARGUMENT;
+
+    tr_wp_files *t = c->tok;
+    ir->tok.tokens = t->tokens;
+    ir->tok.lens = t->lens;
+    ir->tok.count = t->count;
+    ir->tok.lowercase = t->lowercase;
+    ir->tok.strip_accents = t->strip_accents;
+    ir->tok.split_chinese_chars = t->split_chinese_chars;
+    ir->tok.max_chars_per_word = t->max_chars_per_word;
+    ir->tok.prefix = t->prefix;
+    ir->tok.unk_id = t->unk_id;
+    ir->tok.cls_id = t->cls_id;
+    ir->tok.sep_id = t->sep_id;
+    ir->tok.pad_id = t->pad_id;
+    ir->tok.special_ids = t->special_ids;
+    ir->tok.n_special = t->num_special;
+
+    ir->input_format = TR_FORMAT_CLS_A_SEP_B_SEP;
+    /* sentence-transformers' CrossEncoder tokenizes with truncation=True,
+     * i.e. longest_first, at the tokenizer's model_max_length (512) */
+    ir->truncation = TR_TRUNC_LONGEST_FIRST;
+    int64_t ml = c->opt->max_length > 0 ? c->opt->max_length : (b.max_pos < 512 ? b.max_pos : 512);
+    if (ml < 4 || ml > b.max_pos) {
+        snprintf(c->err, c->errlen, "--max-length %lld is outside 4..%lld (max_position_embeddings)",
+                 (long long)ml, (long long)b.max_pos);
+        return TINYRANK_ERR_INVALID_ARGUMENT;
+    }
+    ir->max_length = (int32_t)ml;
+    ir->score_kind = TR_SCORE_LOGIT;
+    ir->score_column = 0;
+    ir->score_activation = TR_SCORE_ACT_RAW;
+    return TINYRANK_OK;
+}

@@ -1,0 +1,73 @@
+/* cmd_convert.c - `tinyrank convert`: Hugging Face folder -> .trk file. */
+#include <string.h>
+
+#include "cli.h"
+#include "converter/convert.h"
+
+enum { OPT_OUT = 1, OPT_DTYPE, OPT_NAME, OPT_MAXLEN, OPT_QUIET, OPT_HELP };
+
+static const tr_cli_opt opts[] = {
+    {"-o", 1, OPT_OUT},          {"--output", 1, OPT_OUT},   {"--dtype", 1, OPT_DTYPE},
+    {"--name", 1, OPT_NAME},     {"--max-length", 1, OPT_MAXLEN},
+    {"--quiet", 0, OPT_QUIET},   {"-h", 0, OPT_HELP},        {"--help", 0, OPT_HELP},
+    {NULL, 0, 0},
+};
+
+int tr_cli_convert(int argc, char **argv)
+{
+    tr_convert_options o = tr_convert_options_default();
+    o.progress = 1;
+    tr_cli_args a;
+    tr_cli_args_init(&a, argc, argv, opts);
+    const char *v;
+    int id;
+    long n;
+    while ((id = tr_cli_next(&a, &v)) != TR_CLI_END) {
+        switch (id) {
+        case TR_CLI_BAD:
+            return 1;
+        case TR_CLI_POSITIONAL:
+            if (o.input_dir)
+                return tr_cli_error("convert: one checkpoint folder only (got '%s' and '%s')",
+                                    o.input_dir, v);
+            o.input_dir = v;
+            break;
+        case OPT_OUT:
+            o.output_path = v;
+            break;
+        case OPT_DTYPE:
+            if (strcmp(v, "f32") == 0)
+                o.dtype = TR_CONVERT_F32;
+            else if (strcmp(v, "int8") == 0)
+                o.dtype = TR_CONVERT_INT8;
+            else
+                return tr_cli_error("convert: --dtype must be int8 or f32, got '%s'", v);
+            break;
+        case OPT_NAME:
+            o.name = v;
+            break;
+        case OPT_MAXLEN:
+            if (!tr_cli_parse_long("--max-length", v, 1, 1 << 20, &n))
+                return 1;
+            o.max_length = (int)n;
+            break;
+        case OPT_QUIET:
+            o.progress = 0;
+            break;
+        case OPT_HELP:
+            tr_cli_usage(stdout);
+            return 0;
+        }
+    }
+    if (!o.input_dir)
+        return tr_cli_error("convert: missing the checkpoint folder (tinyrank convert HF_DIR -o MODEL)");
+    if (!o.output_path)
+        return tr_cli_error("convert: missing -o MODEL");
+
+    char err[1024] = "";
+    int st = tr_convert(&o, err, sizeof err);
+    if (st != TINYRANK_OK)
+        return tr_cli_error("convert: %s: %s", tinyrank_status_string(st),
+                            err[0] ? err : "conversion failed");
+    return 0;
+}

@@ -1,0 +1,115 @@
+/* convert.c - the converter driver: read config.json, pick the family,
+ * build the graph from the safetensors weights and the tokenizer files,
+ * refuse tensors nobody used, write the model atomically. */
+#include "converter/convert.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "converter/arch/arch.h"
+#include "converter/write/model_writer.h"
+#include "tinyrank.h"
+
+tr_convert_options tr_convert_options_default(void)
+{
+    tr_convert_options o;
+    memset(&o, 0, sizeof o);
+    o.dtype = TR_CONVERT_INT8;
+    return o;
+}
+
+/* The family named by config.json, or NULL (architecture in *arch). */
+static const char *detect_family(const tr_json *cfg, const char **arch)
+{
+    const tr_json *archs = tr_json_get(cfg, "architectures");
+    *arch = NULL;
+    if (archs != NULL && archs->type == TR_JSON_ARRAY && archs->len > 0 &&
+        archs->items[0].type == TR_JSON_STRING)
+        *arch = archs->items[0].string;
+    const char *type = tr_json_get_string(cfg, "model_type", "");
+    if (*arch != NULL && strcmp(*arch, "BertForSequenceClassification") == 0)
+        return "bert";
+    if (*arch == NULL && strcmp(type, "bert") == 0)
+        return "bert";
+    if (*arch == NULL)
+        *arch = type[0] ? type : "(none given)";
+    return NULL;
+}
+
+static void base_name(const char *dir, char *out, size_t len)
+{
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    size_t start = n;
+    while (start > 0 && dir[start - 1] != '/')
+        start--;
+    snprintf(out, len, "%.*s", (int)(n - start), dir + start);
+}
+
+int tr_convert(const tr_convert_options *opt, char *err, size_t errlen)
+{
+    char path[4096];
+    int rc;
+    if (opt == NULL || opt->input_dir == NULL || opt->output_path == NULL ||
+        (opt->dtype != TR_CONVERT_F32 && opt->dtype != TR_CONVERT_INT8)) {
+        snprintf(err, errlen, "convert needs an input folder, an output path and dtype f32 or int8");
+        return TINYRANK_ERR_INVALID_ARGUMENT;
+    }
+    snprintf(path, sizeof path, "%s/config.json", opt->input_dir);
+    size_t len;
+    char *text = tr_read_file(path, &len, err, errlen);
+    if (text == NULL)
+        return TINYRANK_ERR_IO;
+    char why[256];
+    tr_json *cfg = tr_json_parse(text, len, why, sizeof why);
+    free(text);
+    if (cfg == NULL) {
+        snprintf(err, errlen, "%s: %s", path, why);
+        return TINYRANK_ERR_INVALID_ARGUMENT;
+    }
+    if (cfg->type != TR_JSON_OBJECT) {
+        tr_json_free(cfg);
+        snprintf(err, errlen, "%s: not a JSON object", path);
+        return TINYRANK_ERR_INVALID_ARGUMENT;
+    }
+    const char *arch;
+    const char *family = detect_family(cfg, &arch);
+    if (family == NULL) {
+        snprintf(err, errlen,
+                 "%s: unsupported architecture \"%s\" (this converter supports "
+                 "BertForSequenceClassification)",
+                 path, arch);
+        tr_json_free(cfg);
+        return TINYRANK_ERR_UNSUPPORTED;
+    }
+
+    tr_st_set *weights = NULL;
+    tr_wp_files tok;
+    tr_ir ir;
+    memset(&tok, 0, sizeof tok);
+    tr_ir_init(&ir);
+    rc = tr_st_open_dir(opt->input_dir, &weights, err, errlen);
+    if (rc == TINYRANK_OK)
+        rc = tr_wp_files_load(opt->input_dir, TR_WP_SOURCE_AUTO, &tok, err, errlen);
+    if (rc == TINYRANK_OK) {
+        tr_arch_ctx c = {opt, cfg, weights, &tok, &ir, err, errlen};
+        if (opt->name != NULL)
+            snprintf(ir.name, sizeof ir.name, "%s", opt->name);
+        else
+            base_name(opt->input_dir, ir.name, sizeof ir.name);
+        snprintf(ir.producer, sizeof ir.producer, "tinyrank-convert %s; %s; dtype=%s",
+                 tinyrank_version(), arch, opt->dtype == TR_CONVERT_INT8 ? "int8" : "f32");
+        rc = tr_arch_bert_build(&c);
+    }
+    if (rc == TINYRANK_OK)
+        rc = tr_st_check_all_used(weights, err, errlen);
+    if (rc == TINYRANK_OK)
+        rc = tr_model_write(&ir, opt->output_path, opt->progress, err, errlen);
+    tr_ir_free(&ir);
+    tr_wp_files_free(&tok);
+    tr_st_close(weights);
+    tr_json_free(cfg);
+    return rc;
+}

@@ -1,0 +1,242 @@
+/* model_writer.c - serializes a tr_ir into a .trk file (layout in
+ * runtime/format/tinyrank.fbs), atomically: everything goes to a temp file
+ * that is renamed over the output only once complete and synced. */
+#include "converter/write/model_writer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "converter/hf/vocab_index.h"
+#include "converter/write/fb_builder.h"
+#include "platforms/posix/atomic_file.h"
+#include "tinyrank.h"
+
+static tr_fbn *i32_vec(tr_fbb *b, const int32_t *v, size_t n)
+{
+    return tr_fbb_vec(b, v, n, sizeof(int32_t), 4);
+}
+
+static tr_fbn *build_tensor(tr_fbb *b, const tr_ir_tensor *t, int32_t blob)
+{
+    tr_fbn *tt = tr_fbb_table(b);
+    tr_fbt_child(tt, F_TENSOR_NAME, tr_fbb_cstring(b, t->name));
+    tr_fbt_u8(tt, F_TENSOR_KIND, t->kind);
+    tr_fbt_u8(tt, F_TENSOR_DTYPE, t->dtype);
+    tr_fbt_child(tt, F_TENSOR_SHAPE, i32_vec(b, t->dims, (size_t)t->ndim));
+    if (blob >= 0)
+        tr_fbt_i32(tt, F_TENSOR_BLOB, blob);
+    if (t->n_scales > 0) {
+        tr_fbt_child(tt, F_TENSOR_SCALES, tr_fbb_vec(b, t->scales, t->n_scales, 4, 4));
+        tr_fbt_i32(tt, F_TENSOR_QUANT_AXIS, t->quant_axis);
+    }
+    tr_fbt_u8(tt, F_TENSOR_LAYOUT, TR_LAYOUT_ROW_MAJOR);
+    return tt;
+}
+
+static tr_fbn *build_operator(tr_fbb *b, const tr_node *n)
+{
+    tr_fbn *ot = tr_fbb_table(b);
+    tr_fbn *opt = NULL;
+    uint8_t type = TR_OPT_NONE;
+    tr_fbt_u8(ot, F_OP_CODE, n->code);
+    tr_fbt_child(ot, F_OP_INPUTS, i32_vec(b, n->in, (size_t)n->n_in));
+    tr_fbt_child(ot, F_OP_OUTPUTS, i32_vec(b, &n->out, 1));
+    switch (n->code) {
+    case TR_OP_EMBEDDING:
+        type = TR_OPT_EMBEDDING;
+        opt = tr_fbb_table(b);
+        tr_fbt_i32(opt, F_EMB_INDEX_OFFSET, n->opt.embedding.index_offset);
+        break;
+    case TR_OP_FULLY_CONNECTED:
+        type = TR_OPT_FULLY_CONNECTED;
+        opt = tr_fbb_table(b);
+        tr_fbt_u8(opt, F_FC_ACTIVATION, n->opt.fc.activation);
+        break;
+    case TR_OP_NORM:
+        type = TR_OPT_NORM;
+        opt = tr_fbb_table(b);
+        tr_fbt_f32(opt, F_NORM_EPSILON, n->opt.norm.epsilon);
+        tr_fbt_u8(opt, F_NORM_RMS, n->opt.norm.rms ? 1 : 0);
+        break;
+    case TR_OP_ATTENTION:
+        type = TR_OPT_ATTENTION;
+        opt = tr_fbb_table(b);
+        tr_fbt_i32(opt, F_ATT_NUM_HEADS, n->opt.attention.num_heads);
+        tr_fbt_i32(opt, F_ATT_NUM_KV_HEADS, n->opt.attention.num_kv_heads);
+        tr_fbt_i32(opt, F_ATT_HEAD_DIM, n->opt.attention.head_dim);
+        tr_fbt_f32(opt, F_ATT_SCALE, n->opt.attention.scale);
+        tr_fbt_u8(opt, F_ATT_CAUSAL, n->opt.attention.causal ? 1 : 0);
+        break;
+    case TR_OP_GATHER_ROWS:
+        type = TR_OPT_GATHER_ROWS;
+        opt = tr_fbb_table(b);
+        tr_fbt_u8(opt, F_GATHER_PICK, n->opt.gather.pick);
+        break;
+    case TR_OP_ACTIVATION:
+        type = TR_OPT_ACTIVATION;
+        opt = tr_fbb_table(b);
+        tr_fbt_u8(opt, F_ACTOPT_ACTIVATION, n->opt.act.activation);
+        break;
+    default:
+        break;
+    }
+    if (opt != NULL)
+        tr_fbt_union(ot, F_OP_OPTIONS_TYPE, type, opt);
+    return ot;
+}
+
+static tr_fbn *build_tokenizer(tr_fbb *b, const tr_ir_tokenizer *tk, int *rc)
+{
+    tr_vocab_index vi;
+    char why[200];
+    *rc = tr_vocab_index_build((const char *const *)tk->tokens, tk->lens, (uint32_t)tk->count, &vi,
+                               why, sizeof why);
+    if (*rc != 0)
+        return NULL;
+    tr_fbn *t = tr_fbb_table(b);
+    tr_fbt_u8(t, F_TOK_KIND, TR_TOKENIZER_WORDPIECE);
+    tr_fbt_child(t, F_TOK_TOKEN_BYTES, tr_fbb_vec(b, vi.bytes, vi.bytes_len, 1, 1));
+    tr_fbt_child(t, F_TOK_TOKEN_OFFSETS, tr_fbb_vec(b, vi.offsets, vi.n + 1, 4, 4));
+    tr_fbt_child(t, F_TOK_SORTED_IDS, tr_fbb_vec(b, vi.sorted_ids, vi.n, 4, 4));
+    tr_vocab_index_free(&vi);
+    tr_fbt_u8(t, F_TOK_LOWERCASE, tk->lowercase);
+    tr_fbt_u8(t, F_TOK_STRIP_ACCENTS, tk->strip_accents);
+    tr_fbt_u8(t, F_TOK_SPLIT_CHINESE, tk->split_chinese_chars);
+    tr_fbt_i32(t, F_TOK_MAX_CHARS, tk->max_chars_per_word);
+    tr_fbt_child(t, F_TOK_PREFIX, tr_fbb_cstring(b, tk->prefix ? tk->prefix : ""));
+    tr_fbt_i32(t, F_TOK_UNK_ID, tk->unk_id);
+    tr_fbt_i32(t, F_TOK_CLS_ID, tk->cls_id);
+    tr_fbt_i32(t, F_TOK_SEP_ID, tk->sep_id);
+    tr_fbt_i32(t, F_TOK_PAD_ID, tk->pad_id);
+    tr_fbt_child(t, F_TOK_SPECIAL_IDS, i32_vec(b, tk->special_ids, tk->n_special));
+    return t;
+}
+
+/* Builds the FlatBuffer; blob offsets are relative to the blob region. */
+static int build(const tr_ir *ir, uint8_t **fb, size_t *fb_len, uint64_t *blob_offsets)
+{
+    int rc = -1;
+    tr_fbb *b = tr_fbb_new();
+    if (b == NULL)
+        return -1;
+    size_t nblobs = 0;
+    uint64_t at = 0;
+    for (size_t i = 0; i < ir->n_tensors; i++) {
+        if (ir->tensors[i].kind != TR_TK_CONSTANT)
+            continue;
+        blob_offsets[2 * nblobs] = at;
+        blob_offsets[2 * nblobs + 1] = ir->tensors[i].nbytes;
+        at += (ir->tensors[i].nbytes + 63) & ~(uint64_t)63;
+        nblobs++;
+    }
+    tr_fbn *tensors = tr_fbb_vec_tables(b, ir->n_tensors);
+    int32_t blob = 0;
+    for (size_t i = 0; i < ir->n_tensors; i++) {
+        bool c = ir->tensors[i].kind == TR_TK_CONSTANT;
+        tr_fbv_set(tensors, i, build_tensor(b, &ir->tensors[i], c ? blob : -1));
+        blob += c;
+    }
+    tr_fbn *ops = tr_fbb_vec_tables(b, ir->n_ops);
+    for (size_t i = 0; i < ir->n_ops; i++)
+        tr_fbv_set(ops, i, build_operator(b, &ir->ops[i]));
+
+    tr_fbn *graph = tr_fbb_table(b);
+    tr_fbt_child(graph, F_GRAPH_TENSORS, tensors);
+    tr_fbt_child(graph, F_GRAPH_OPERATORS, ops);
+    tr_fbt_i32(graph, F_GRAPH_TOKEN_IDS, ir->token_ids);
+    tr_fbt_i32(graph, F_GRAPH_TYPE_IDS, ir->type_ids);
+    tr_fbt_i32(graph, F_GRAPH_POSITION_IDS, ir->position_ids);
+    tr_fbt_i32(graph, F_GRAPH_OUTPUT, ir->output);
+
+    tr_fbn *cfg = tr_fbb_table(b);
+    tr_fbt_i32(cfg, F_CFG_NUM_LAYERS, ir->num_layers);
+    tr_fbt_i32(cfg, F_CFG_HIDDEN, ir->hidden);
+    tr_fbt_i32(cfg, F_CFG_NUM_HEADS, ir->num_heads);
+    tr_fbt_i32(cfg, F_CFG_INTERMEDIATE, ir->intermediate);
+    tr_fbt_i32(cfg, F_CFG_VOCAB, ir->vocab_size);
+    tr_fbt_i32(cfg, F_CFG_MAX_POSITION, ir->max_position);
+    tr_fbt_i32(cfg, F_CFG_TYPE_VOCAB, ir->type_vocab);
+    tr_fbt_f32(cfg, F_CFG_LN_EPS, ir->layer_norm_eps);
+
+    tr_fbn *tpl = tr_fbb_table(b);
+    tr_fbt_u8(tpl, F_TPL_FORMAT, ir->input_format);
+    tr_fbt_i32(tpl, F_TPL_MAX_LENGTH, ir->max_length);
+    tr_fbt_u8(tpl, F_TPL_TRUNCATION, ir->truncation);
+
+    tr_fbn *score = tr_fbb_table(b);
+    tr_fbt_u8(score, F_SCORE_KIND, ir->score_kind);
+    tr_fbt_i32(score, F_SCORE_COLUMN, ir->score_column);
+    tr_fbt_u8(score, F_SCORE_ACTIVATION, ir->score_activation);
+
+    int tok_rc;
+    tr_fbn *tok = build_tokenizer(b, &ir->tok, &tok_rc);
+    if (tok == NULL)
+        goto out;
+
+    tr_fbn *root = tr_fbb_table(b);
+    tr_fbt_u16(root, F_MODEL_VERSION_MAJOR, TINYRANK_FORMAT_MAJOR);
+    tr_fbt_u16(root, F_MODEL_VERSION_MINOR, TINYRANK_FORMAT_MINOR);
+    tr_fbt_u8(root, F_MODEL_FAMILY, ir->family);
+    tr_fbt_child(root, F_MODEL_NAME, tr_fbb_cstring(b, ir->name));
+    tr_fbt_u8(root, F_MODEL_WEIGHT_DTYPE, ir->weight_dtype);
+    tr_fbt_child(root, F_MODEL_CONFIG, cfg);
+    tr_fbt_child(root, F_MODEL_TOKENIZER, tok);
+    tr_fbt_child(root, F_MODEL_TEMPLATE, tpl);
+    tr_fbt_child(root, F_MODEL_SCORE, score);
+    tr_fbt_child(root, F_MODEL_GRAPH, graph);
+    tr_fbt_child(root, F_MODEL_BLOBS, tr_fbb_vec(b, blob_offsets, nblobs, TR_FB_BLOB_SIZE, 8));
+    tr_fbt_child(root, F_MODEL_PRODUCER, tr_fbb_cstring(b, ir->producer));
+    rc = tr_fbb_finish(b, root, TR_FB_IDENT, fb, fb_len);
+out:
+    tr_fbb_free(b);
+    return rc;
+}
+
+int tr_model_write(const tr_ir *ir, const char *path, int progress, char *err, size_t errlen)
+{
+    if (ir->oom) {
+        snprintf(err, errlen, "out of memory while building the model");
+        return TINYRANK_ERR_INTERNAL;
+    }
+    uint64_t *blob_offsets = calloc(2 * (ir->n_tensors + 1), sizeof(uint64_t));
+    uint8_t *fb = NULL;
+    size_t fb_len = 0;
+    if (blob_offsets == NULL || build(ir, &fb, &fb_len, blob_offsets) != 0) {
+        free(blob_offsets);
+        snprintf(err, errlen, "could not serialize the model (out of memory or over 2 GiB of metadata)");
+        return TINYRANK_ERR_INTERNAL;
+    }
+    free(blob_offsets);
+
+    tr_afile f;
+    int rc = tr_afile_open(&f, path, err, errlen);
+    if (rc != 0) {
+        free(fb);
+        return TINYRANK_ERR_IO;
+    }
+    bool ok = tr_afile_write(&f, fb, fb_len) == 0 && tr_afile_pad_to(&f, 64) == 0;
+    free(fb);
+    size_t total = 0, done = 0;
+    for (size_t i = 0; i < ir->n_tensors; i++)
+        total += ir->tensors[i].nbytes;
+    for (size_t i = 0; ok && i < ir->n_tensors; i++) {
+        const tr_ir_tensor *t = &ir->tensors[i];
+        if (t->kind != TR_TK_CONSTANT)
+            continue;
+        ok = tr_afile_write(&f, t->data, t->nbytes) == 0 && tr_afile_pad_to(&f, 64) == 0;
+        done += t->nbytes;
+        if (progress && total > (8u << 20) && (i % 16 == 0 || done == total))
+            fprintf(stderr, "tinyrank: writing weights %3.0f%%\r", 100.0 * (double)done / (double)total);
+    }
+    if (progress && total > (8u << 20))
+        fprintf(stderr, "\n");
+    if (!ok) {
+        tr_afile_errmsg(&f, err, errlen);
+        tr_afile_abort(&f);
+        return TINYRANK_ERR_IO;
+    }
+    if (tr_afile_commit(&f, err, errlen) != 0)
+        return TINYRANK_ERR_IO;
+    return TINYRANK_OK;
+}

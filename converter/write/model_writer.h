@@ -1,0 +1,13 @@
+/* model_writer.h - writes a tr_ir as a .trk model file, atomically. */
+#ifndef TR_MODEL_WRITER_H
+#define TR_MODEL_WRITER_H
+
+#include <stddef.h>
+
+#include "converter/write/model_ir.h"
+
+/* TINYRANK_OK, or a status with a one-line reason in err. progress: print
+ * progress on stderr for large models. */
+int tr_model_write(const tr_ir *ir, const char *path, int progress, char *err, size_t errlen);
+
+#endif

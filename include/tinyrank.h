@@ -1,0 +1,182 @@
+/*
+ * tinyrank.h - the whole public C API of tinyrank, an on-device reranking runtime.
+ *
+ * Rules of this API (see docs/ARCHITECTURE.md):
+ *  - Every name starts with tinyrank_ / TINYRANK_.
+ *  - Handles are opaque. The library never allocates: the caller provides the
+ *    storage of a model handle (tinyrank_model_storage) and the arena of a
+ *    session (size from tinyrank_arena_size).
+ *  - Every call that can fail returns an int status (TINYRANK_OK == 0). The
+ *    message of the last failure is given by tinyrank_model_errmsg /
+ *    tinyrank_session_errmsg; tinyrank_status_string names a code.
+ *  - Parameter structs come with a default initializer function.
+ *  - The model bytes are used in place (mmap or flash): they must stay valid and
+ *    unchanged for the lifetime of the model and of every session on it, and
+ *    their address must be 64-byte aligned.
+ */
+#ifndef TINYRANK_H
+#define TINYRANK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TINYRANK_VERSION_MAJOR 0
+#define TINYRANK_VERSION_MINOR 1
+#define TINYRANK_VERSION_PATCH 0
+
+/* Model file format version this runtime reads (major must match). */
+#define TINYRANK_FORMAT_MAJOR 1
+#define TINYRANK_FORMAT_MINOR 0
+
+/* Status codes. */
+enum {
+    TINYRANK_OK = 0,
+    TINYRANK_ERR_INVALID_ARGUMENT = 1, /* NULL pointer, bad parameter value */
+    TINYRANK_ERR_CORRUPT_MODEL = 2,    /* the model bytes fail verification */
+    TINYRANK_ERR_VERSION = 3,          /* unknown format major version */
+    TINYRANK_ERR_UNSUPPORTED = 4,      /* valid, but not implemented by this build */
+    TINYRANK_ERR_ALIGNMENT = 5,        /* model buffer not 64-byte aligned */
+    TINYRANK_ERR_ARENA_TOO_SMALL = 6,  /* arena smaller than tinyrank_arena_size */
+    TINYRANK_ERR_INVALID_UTF8 = 7,     /* input text is not valid UTF-8 */
+    TINYRANK_ERR_INPUT_TOO_LARGE = 8,  /* more passages or bytes than the session allows */
+    TINYRANK_ERR_IO = 9,               /* file system error (converter, CLI helpers) */
+    TINYRANK_ERR_INTERNAL = 10         /* a bug: please report */
+};
+
+/* Name of a status code, e.g. "TINYRANK_ERR_CORRUPT_MODEL". Never NULL. */
+const char *tinyrank_status_string(int status);
+
+/* Library version string, e.g. "0.1.0". */
+const char *tinyrank_version(void);
+
+/* ------------------------------------------------------------------ model */
+
+typedef struct tinyrank_model tinyrank_model;
+
+/* Caller-provided storage of one model handle (static, stack or heap: the
+ * library does not care). Its content is private. */
+#define TINYRANK_MODEL_STORAGE_BYTES 2048
+typedef union tinyrank_model_storage {
+    unsigned char bytes[TINYRANK_MODEL_STORAGE_BYTES];
+    void *align_ptr_;
+    uint64_t align_u64_;
+    double align_double_;
+} tinyrank_model_storage;
+
+/* Verifies `data` (every offset, length and alignment) and, on success,
+ * returns a handle in *out that refers to `data` without copying it.
+ * *out is set even on failure (when storage and out are non-NULL) so that
+ * tinyrank_model_errmsg can say what was wrong; use no other call on a
+ * handle whose load failed. */
+int tinyrank_model_load(tinyrank_model_storage *storage, const void *data, size_t size,
+                        tinyrank_model **out);
+
+/* Message of the last failure on this model handle ("" when none). */
+const char *tinyrank_model_errmsg(const tinyrank_model *model);
+
+/* Facts about a loaded model. */
+typedef struct tinyrank_model_info {
+    const char *family;       /* "bert", ... */
+    const char *name;         /* name given at conversion (may be "") */
+    int num_layers;
+    int hidden_size;
+    int num_heads;
+    int intermediate_size;
+    int vocab_size;
+    int max_position;         /* longest sequence the model can take */
+    int default_max_length;   /* max_length stored at conversion */
+    const char *weight_dtype; /* "f32" or "int8" */
+    size_t num_tensors;
+    size_t num_operators;
+    size_t weight_bytes;      /* bytes of all constant tensors */
+} tinyrank_model_info;
+
+int tinyrank_model_get_info(const tinyrank_model *model, tinyrank_model_info *info);
+
+/* ---------------------------------------------------------------- session */
+
+typedef struct tinyrank_session tinyrank_session;
+
+/* How a (query, passage) pair longer than max_length is shortened.
+ * ONLY_SECOND cuts the passage (Hugging Face truncation='only_second');
+ * LONGEST_FIRST removes one token at a time from the longer of the two
+ * (truncation='longest_first'; ties and odd counts as transformers' slow
+ * tokenizers). */
+enum {
+    TINYRANK_TRUNCATE_MODEL_DEFAULT = 0, /* as stored in the model */
+    TINYRANK_TRUNCATE_ONLY_SECOND = 1,
+    TINYRANK_TRUNCATE_LONGEST_FIRST = 2
+};
+
+/* What a score is. RAW gives the model's score definition as is (for a
+ * BERT cross-encoder: the logit); SIGMOID applies 1/(1+exp(-x)) to it. */
+enum {
+    TINYRANK_SCORE_MODEL_DEFAULT = 0,
+    TINYRANK_SCORE_RAW = 1,
+    TINYRANK_SCORE_SIGMOID = 2
+};
+
+typedef struct tinyrank_session_params {
+    int max_length;  /* tokens per (query, passage) pair; 0 = model default */
+    int max_batch;   /* pairs run through the graph together; >= 1 */
+    int truncation;  /* TINYRANK_TRUNCATE_* */
+    int score;       /* TINYRANK_SCORE_* */
+    int num_threads; /* reserved for the threads of the kernels issue; 1 */
+} tinyrank_session_params;
+
+/* Defaults: max_length 0 (model default), max_batch 1, model truncation,
+ * model score, 1 thread. */
+tinyrank_session_params tinyrank_session_params_default(void);
+
+/* Exact number of arena bytes a session with these parameters needs.
+ * params may be NULL for the defaults. */
+int tinyrank_arena_size(const tinyrank_model *model, const tinyrank_session_params *params,
+                        size_t *out_bytes);
+
+/* Creates a session inside `arena` (at least tinyrank_arena_size bytes, any
+ * alignment: it is aligned internally at a cost counted in the size). The
+ * session uses no other memory. Destroying it is forgetting the arena. */
+int tinyrank_session_create(const tinyrank_model *model, const tinyrank_session_params *params,
+                            void *arena, size_t arena_bytes, tinyrank_session **out);
+
+/* Message of the last failure on this session ("" when none). */
+const char *tinyrank_session_errmsg(const tinyrank_session *session);
+
+/* Scores n passages against one query; scores[i] is the score of
+ * passages[i]. Texts are UTF-8 and NUL-terminated. */
+int tinyrank_score(tinyrank_session *session, const char *query, const char *const *passages,
+                   size_t n, float *scores);
+
+/* Same, with explicit byte lengths (texts need not be NUL-terminated and may
+ * contain NUL). */
+int tinyrank_score_n(tinyrank_session *session, const char *query, size_t query_len,
+                     const char *const *passages, const size_t *passage_lens, size_t n,
+                     float *scores);
+
+typedef struct tinyrank_result {
+    size_t index; /* position of the passage in the input */
+    float score;
+} tinyrank_result;
+
+/* Scores n passages and writes the best min(top_k, n) into results, best
+ * first (ties: lower index first). `scratch` holds n floats. */
+int tinyrank_rerank(tinyrank_session *session, const char *query, const char *const *passages,
+                    size_t n, size_t top_k, float *scratch, tinyrank_result *results);
+
+/* The token ids (and token type ids) that the session feeds the model for
+ * one (query, passage) pair, after its template and truncation: for
+ * inspection, debugging and token counts. Writes at most cap entries to ids
+ * and type_ids (type_ids may be NULL); *count gets the sequence length. */
+int tinyrank_tokenize_pair(tinyrank_session *session, const char *query, size_t query_len,
+                           const char *passage, size_t passage_len, int32_t *ids,
+                           int32_t *type_ids, size_t cap, size_t *count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TINYRANK_H */

@@ -1,0 +1,513 @@
+/* model_load.c - tinyrank_model_load: verify every byte the runtime will
+ * read, once, before anything runs. A model that passes can be executed
+ * without further bounds checks on its structure (run-time data such as
+ * token ids is still checked where it indexes memory). */
+#include <string.h>
+
+#include "graph/model.h"
+#include "ops/ops.h"
+
+_Static_assert(sizeof(struct tinyrank_model) <= TINYRANK_MODEL_STORAGE_BYTES,
+               "tinyrank_model_storage too small");
+
+size_t tr_dtype_size(int dtype)
+{
+    switch (dtype) {
+    case TR_DT_F32: return 4;
+    case TR_DT_F16: return 2;
+    case TR_DT_I8: return 1;
+    case TR_DT_I32: return 4;
+    default: return 0;
+    }
+}
+
+const char *tr_dtype_name(int dtype)
+{
+    switch (dtype) {
+    case TR_DT_F32: return "f32";
+    case TR_DT_F16: return "f16";
+    case TR_DT_I8: return "int8";
+    case TR_DT_I32: return "i32";
+    default: return "?";
+    }
+}
+
+#define FAIL(code, ...)                                       \
+    do {                                                      \
+        tr_msg(m->errmsg, sizeof m->errmsg, __VA_ARGS__);     \
+        return (code);                                        \
+    } while (0)
+#define CORRUPT(...) FAIL(TINYRANK_ERR_CORRUPT_MODEL, __VA_ARGS__)
+
+bool tr_model_tensor(const tinyrank_model *m, uint32_t i, tr_tensor *t)
+{
+    tr_fb_table tt;
+    tr_fb_vec shape, scales;
+    int32_t blob;
+    memset(t, 0, sizeof *t);
+    if (!tr_fb_vec_table(&m->graph, &m->tensors, i, &tt) ||
+        !tr_fb_string_field(&tt, F_TENSOR_NAME, &t->name, &t->name_len) ||
+        !tr_fb_u8(&tt, F_TENSOR_KIND, TR_TK_CONSTANT, &t->kind) ||
+        !tr_fb_u8(&tt, F_TENSOR_DTYPE, TR_DT_F32, &t->dtype) ||
+        !tr_fb_vec_field(&tt, F_TENSOR_SHAPE, 4, 4, &shape) ||
+        !tr_fb_i32(&tt, F_TENSOR_BLOB, -1, &blob) ||
+        !tr_fb_vec_field(&tt, F_TENSOR_SCALES, 4, 4, &scales) ||
+        !tr_fb_i32(&tt, F_TENSOR_QUANT_AXIS, 0, &t->quant_axis) ||
+        !tr_fb_u8(&tt, F_TENSOR_LAYOUT, TR_LAYOUT_ROW_MAJOR, &t->layout))
+        return false;
+    if (t->kind > TR_TK_PERSISTENT || tr_dtype_size(t->dtype) == 0 ||
+        t->layout != TR_LAYOUT_ROW_MAJOR || shape.count < 1 || shape.count > TR_MAX_DIMS)
+        return false;
+    t->ndim = (int)shape.count;
+    uint64_t numel = 1;
+    for (int d = 0; d < t->ndim; d++) {
+        int32_t v = tr_fb_load_i32(shape.data + 4 * d);
+        bool symbolic = (v == TR_DIM_TOKENS || v == TR_DIM_SEQUENCES);
+        if (v <= 0 && !(symbolic && t->kind != TR_TK_CONSTANT && d == 0))
+            return false; /* only the row dimension of activations is symbolic */
+        t->dims[d] = v;
+        if (!symbolic) {
+            numel *= (uint64_t)v;
+            if (numel > ((uint64_t)1 << 40))
+                return false;
+        }
+    }
+    t->scales = (const float *)(const void *)scales.data;
+    t->n_scales = scales.count;
+    if (t->kind != TR_TK_CONSTANT)
+        return blob == -1 && scales.count == 0;
+
+    /* constants: bytes in a blob of exactly the right size */
+    if (blob < 0 || (uint32_t)blob >= m->blobs.count)
+        return false;
+    const uint8_t *b = m->blobs.data + (size_t)blob * TR_FB_BLOB_SIZE;
+    uint64_t off = tr_fb_load_u64(b), size = tr_fb_load_u64(b + 8);
+    if (size != numel * tr_dtype_size(t->dtype))
+        return false;
+    /* blob bounds were verified at load; re-check cheaply for safety */
+    if (off > m->size - m->blob_base || size > m->size - m->blob_base - off)
+        return false;
+    t->data = m->data + m->blob_base + off;
+    t->nbytes = (size_t)size;
+    if (t->dtype == TR_DT_I8) {
+        if (t->quant_axis < 0 || t->quant_axis >= t->ndim)
+            return false;
+        if (t->n_scales != 1 && t->n_scales != (uint32_t)t->dims[t->quant_axis])
+            return false;
+        for (uint32_t s = 0; s < t->n_scales; s++) {
+            float v = t->scales[s];
+            if (!(v >= 0.0f && v < 3.0e38f))
+                return false; /* negative, NaN or infinite scales */
+        }
+    } else if (t->n_scales != 0) {
+        return false;
+    }
+    return true;
+}
+
+static bool read_i32_vec(const tr_fb_vec *v, int32_t *out, int max, int *n)
+{
+    if (v->count > (uint32_t)max)
+        return false;
+    for (uint32_t i = 0; i < v->count; i++)
+        out[i] = tr_fb_load_i32(v->data + 4 * i);
+    *n = (int)v->count;
+    return true;
+}
+
+bool tr_model_node(const tinyrank_model *m, uint32_t i, tr_node *n)
+{
+    tr_fb_table ot, opt;
+    tr_fb_vec ins, outs;
+    uint8_t opt_type;
+    bool has_opt;
+    int n_out;
+    int32_t out[1];
+    memset(n, 0, sizeof *n);
+    if (!tr_fb_vec_table(&m->graph, &m->operators, i, &ot) ||
+        !tr_fb_u8(&ot, F_OP_CODE, 0, &n->code) ||
+        !tr_fb_vec_field(&ot, F_OP_INPUTS, 4, 4, &ins) ||
+        !tr_fb_vec_field(&ot, F_OP_OUTPUTS, 4, 4, &outs) ||
+        !tr_fb_u8(&ot, F_OP_OPTIONS_TYPE, TR_OPT_NONE, &opt_type) ||
+        !tr_fb_table_field(&ot, F_OP_OPTIONS, &opt, &has_opt))
+        return false;
+    for (int k = 0; k < TR_MAX_OP_INPUTS; k++)
+        n->in[k] = -1;
+    if (!read_i32_vec(&ins, n->in, TR_MAX_OP_INPUTS, &n->n_in) || !read_i32_vec(&outs, out, 1, &n_out) ||
+        n_out != 1)
+        return false;
+    n->out = out[0];
+
+    /* options: the union member must be the one of the op code */
+    static const uint8_t expected[TR_OP_COUNT_] = {
+        [TR_OP_EMBEDDING] = TR_OPT_EMBEDDING,   [TR_OP_FULLY_CONNECTED] = TR_OPT_FULLY_CONNECTED,
+        [TR_OP_NORM] = TR_OPT_NORM,             [TR_OP_ATTENTION] = TR_OPT_ATTENTION,
+        [TR_OP_ADD] = TR_OPT_NONE,              [TR_OP_GATHER_ROWS] = TR_OPT_GATHER_ROWS,
+        [TR_OP_ACTIVATION] = TR_OPT_ACTIVATION,
+    };
+    if (n->code >= TR_OP_COUNT_ || opt_type != expected[n->code] || has_opt != (opt_type != TR_OPT_NONE))
+        return false;
+    switch (opt_type) {
+    case TR_OPT_EMBEDDING:
+        return tr_fb_i32(&opt, F_EMB_INDEX_OFFSET, 0, &n->opt.embedding.index_offset);
+    case TR_OPT_FULLY_CONNECTED:
+        return tr_fb_u8(&opt, F_FC_ACTIVATION, TR_ACT_NONE, &n->opt.fc.activation);
+    case TR_OPT_NORM: {
+        uint8_t rms;
+        bool ok = tr_fb_f32(&opt, F_NORM_EPSILON, 1e-12f, &n->opt.norm.epsilon) &&
+                  tr_fb_u8(&opt, F_NORM_RMS, 0, &rms);
+        n->opt.norm.rms = rms != 0;
+        return ok;
+    }
+    case TR_OPT_ATTENTION: {
+        uint8_t causal;
+        bool ok = tr_fb_i32(&opt, F_ATT_NUM_HEADS, 0, &n->opt.attention.num_heads) &&
+                  tr_fb_i32(&opt, F_ATT_NUM_KV_HEADS, 0, &n->opt.attention.num_kv_heads) &&
+                  tr_fb_i32(&opt, F_ATT_HEAD_DIM, 0, &n->opt.attention.head_dim) &&
+                  tr_fb_f32(&opt, F_ATT_SCALE, 1.0f, &n->opt.attention.scale) &&
+                  tr_fb_u8(&opt, F_ATT_CAUSAL, 0, &causal);
+        n->opt.attention.causal = causal != 0;
+        return ok;
+    }
+    case TR_OPT_GATHER_ROWS:
+        return tr_fb_u8(&opt, F_GATHER_PICK, TR_PICK_FIRST, &n->opt.gather.pick);
+    case TR_OPT_ACTIVATION:
+        return tr_fb_u8(&opt, F_ACTOPT_ACTIVATION, TR_ACT_NONE, &n->opt.act.activation);
+    default:
+        return true;
+    }
+}
+
+/* ---- whole-model verification */
+
+static int verify_blobs(tinyrank_model *m)
+{
+    size_t region = m->size - m->blob_base;
+    for (uint32_t i = 0; i < m->blobs.count; i++) {
+        const uint8_t *b = m->blobs.data + (size_t)i * TR_FB_BLOB_SIZE;
+        uint64_t off = tr_fb_load_u64(b), size = tr_fb_load_u64(b + 8);
+        if (off % 64 != 0)
+            CORRUPT("blob %u is not 64-byte aligned", i);
+        if (off > region || size > region - off)
+            CORRUPT("blob %u (offset %llu, %llu bytes) lies outside the file (truncated?)", i,
+                    (unsigned long long)off, (unsigned long long)size);
+    }
+    return TINYRANK_OK;
+}
+
+static int verify_tensors(tinyrank_model *m)
+{
+    tr_tensor t;
+    m->weight_bytes = 0;
+    for (uint32_t i = 0; i < m->tensors.count; i++) {
+        if (!tr_model_tensor(m, i, &t))
+            CORRUPT("tensor %u is malformed (shape, dtype, blob or scales)", i);
+        m->weight_bytes += t.nbytes;
+    }
+    return TINYRANK_OK;
+}
+
+/* Index of the operator before `before` that writes tensor t, or -1. */
+static int64_t producer(const tinyrank_model *m, int32_t t, uint32_t before)
+{
+    tr_node n;
+    for (uint32_t i = 0; i < before; i++)
+        if (tr_model_node(m, i, &n) && n.out == t)
+            return i;
+    return -1;
+}
+
+static int verify_operators(tinyrank_model *m)
+{
+    tr_node n;
+    tr_tensor tin[TR_MAX_OP_INPUTS], tout;
+    const tr_tensor *pin[TR_MAX_OP_INPUTS];
+    char why[160];
+    if (m->operators.count == 0)
+        CORRUPT("the graph has no operators");
+    for (uint32_t i = 0; i < m->operators.count; i++) {
+        if (!tr_model_node(m, i, &n))
+            CORRUPT("operator %u is malformed", i);
+        const tr_op_def *def = tr_op_lookup(n.code);
+        if (def == NULL)
+            FAIL(TINYRANK_ERR_UNSUPPORTED, "operator %u has op code %d, unknown to this runtime", i,
+                 (int)n.code);
+        if (n.n_in < def->min_inputs || n.n_in > def->max_inputs)
+            CORRUPT("operator %u (%s) has %d inputs", i, def->name, n.n_in);
+        for (int k = 0; k < TR_MAX_OP_INPUTS; k++) {
+            pin[k] = NULL;
+            int32_t ti = n.in[k];
+            if (ti == -1 && k >= def->min_inputs)
+                continue;
+            if (ti < 0 || (uint32_t)ti >= m->tensors.count || !tr_model_tensor(m, (uint32_t)ti, &tin[k]))
+                CORRUPT("operator %u (%s): input %d is not a valid tensor", i, def->name, k);
+            if (tin[k].kind == TR_TK_ACTIVATION && producer(m, ti, i) < 0)
+                CORRUPT("operator %u (%s) reads tensor %d before any operator writes it", i,
+                        def->name, (int)ti);
+            pin[k] = &tin[k];
+        }
+        if (n.out < 0 || (uint32_t)n.out >= m->tensors.count || !tr_model_tensor(m, (uint32_t)n.out, &tout))
+            CORRUPT("operator %u (%s): bad output tensor", i, def->name);
+        if (tout.kind != TR_TK_ACTIVATION)
+            CORRUPT("operator %u (%s) writes a tensor that is not an activation", i, def->name);
+        if (producer(m, n.out, i) >= 0)
+            CORRUPT("tensor %d is written by two operators", (int)n.out);
+        why[0] = 0;
+        int rc = def->check(&n, pin, &tout, why, sizeof why);
+        if (rc != TINYRANK_OK)
+            FAIL(rc, "operator %u (%s): %s", i, def->name, why);
+    }
+    return TINYRANK_OK;
+}
+
+static int verify_graph_io(tinyrank_model *m)
+{
+    tr_tensor t;
+    int32_t io[3] = {m->token_ids, m->type_ids, m->position_ids};
+    for (uint32_t i = 0; i < m->tensors.count; i++) {
+        if (!tr_model_tensor(m, i, &t))
+            CORRUPT("tensor %u is malformed", i);
+        if (t.kind == TR_TK_PERSISTENT)
+            FAIL(TINYRANK_ERR_UNSUPPORTED, "persistent tensors are not supported by this runtime");
+        if (t.kind == TR_TK_INPUT && (int32_t)i != io[0] && (int32_t)i != io[1] && (int32_t)i != io[2])
+            CORRUPT("input tensor %u has no role (token, type or position ids)", i);
+    }
+    for (int k = 0; k < 3; k++) {
+        if (io[k] == -1 && k > 0)
+            continue;
+        if (io[k] < 0 || (uint32_t)io[k] >= m->tensors.count || !tr_model_tensor(m, (uint32_t)io[k], &t) ||
+            t.kind != TR_TK_INPUT || t.dtype != TR_DT_I32 || t.ndim != 1 || t.dims[0] != TR_DIM_TOKENS)
+            CORRUPT("graph input %d must be an I32 [TOKENS] input tensor", k);
+    }
+    if (m->output < 0 || (uint32_t)m->output >= m->tensors.count ||
+        !tr_model_tensor(m, (uint32_t)m->output, &t) || t.kind != TR_TK_ACTIVATION ||
+        t.dtype != TR_DT_F32 || t.ndim != 2 || t.dims[0] != TR_DIM_SEQUENCES)
+        CORRUPT("graph output must be an F32 [SEQUENCES, n] activation");
+    if (producer(m, m->output, m->operators.count) < 0)
+        CORRUPT("no operator writes the graph output");
+    m->output_columns = t.dims[1];
+    return TINYRANK_OK;
+}
+
+static int verify_tokenizer(tinyrank_model *m, const tr_fb_table *tk)
+{
+    tr_fb_vec bytes, offs, sorted, special;
+    uint8_t kind, lower, strip, chinese;
+    int32_t max_chars, unk;
+    const char *prefix;
+    uint32_t prefix_len;
+    if (!tr_fb_u8(tk, F_TOK_KIND, TR_TOKENIZER_WORDPIECE, &kind) ||
+        !tr_fb_vec_field(tk, F_TOK_TOKEN_BYTES, 1, 1, &bytes) ||
+        !tr_fb_vec_field(tk, F_TOK_TOKEN_OFFSETS, 4, 4, &offs) ||
+        !tr_fb_vec_field(tk, F_TOK_SORTED_IDS, 4, 4, &sorted) ||
+        !tr_fb_u8(tk, F_TOK_LOWERCASE, 1, &lower) || !tr_fb_u8(tk, F_TOK_STRIP_ACCENTS, 1, &strip) ||
+        !tr_fb_u8(tk, F_TOK_SPLIT_CHINESE, 1, &chinese) ||
+        !tr_fb_i32(tk, F_TOK_MAX_CHARS, 100, &max_chars) ||
+        !tr_fb_string_field(tk, F_TOK_PREFIX, &prefix, &prefix_len) ||
+        !tr_fb_i32(tk, F_TOK_UNK_ID, -1, &unk) || !tr_fb_i32(tk, F_TOK_CLS_ID, -1, &m->cls_id) ||
+        !tr_fb_i32(tk, F_TOK_SEP_ID, -1, &m->sep_id) || !tr_fb_i32(tk, F_TOK_PAD_ID, -1, &m->pad_id) ||
+        !tr_fb_vec_field(tk, F_TOK_SPECIAL_IDS, 4, 4, &special))
+        CORRUPT("tokenizer table is malformed");
+    if (kind != TR_TOKENIZER_WORDPIECE)
+        FAIL(TINYRANK_ERR_UNSUPPORTED, "tokenizer kind %d is not supported by this runtime", (int)kind);
+    uint32_t n = sorted.count;
+    if (n == 0 || offs.count != n + 1)
+        CORRUPT("tokenizer: %u tokens but %u offsets", n, offs.count);
+    const uint32_t *o = (const uint32_t *)(const void *)offs.data;
+    const uint32_t *ids = (const uint32_t *)(const void *)sorted.data;
+    if (o[0] != 0 || o[n] != bytes.count)
+        CORRUPT("tokenizer: token offsets do not cover the token bytes");
+    for (uint32_t i = 0; i < n; i++)
+        if (o[i + 1] < o[i])
+            CORRUPT("tokenizer: token offsets decrease at %u", i);
+    /* sorted_ids must be in memcmp order of the token bytes, equal strings
+     * by ascending id: binary search relies on it, and with all n ids in
+     * range and no pair repeated it lists every id exactly once */
+    for (uint32_t i = 0; i < n; i++) {
+        if (ids[i] >= n)
+            CORRUPT("tokenizer: sorted id %u out of range", ids[i]);
+        if (i == 0)
+            continue;
+        uint32_t a = ids[i - 1], b = ids[i];
+        uint32_t la = o[a + 1] - o[a], lb = o[b + 1] - o[b];
+        int c = memcmp(bytes.data + o[a], bytes.data + o[b], la < lb ? la : lb);
+        if (c > 0 || (c == 0 && (la > lb || (la == lb && a >= b))))
+            CORRUPT("tokenizer: vocabulary index is not sorted at %u", i);
+    }
+    if (unk < 0 || (uint32_t)unk >= n || m->cls_id < 0 || (uint32_t)m->cls_id >= n || m->sep_id < 0 ||
+        (uint32_t)m->sep_id >= n || m->pad_id < -1 || m->pad_id >= (int32_t)n)
+        CORRUPT("tokenizer: special token ids out of range");
+    if (max_chars < 1 || max_chars > 100000 || special.count > 1024)
+        CORRUPT("tokenizer: bad max_chars_per_word or special token list");
+    const int32_t *sp = (const int32_t *)(const void *)special.data;
+    for (uint32_t i = 0; i < special.count; i++)
+        if (sp[i] < 0 || (uint32_t)sp[i] >= n)
+            CORRUPT("tokenizer: special token id %d out of range", (int)sp[i]);
+
+    tr_wordpiece *wp = &m->wordpiece;
+    wp->vocab.bytes = bytes.data;
+    wp->vocab.offsets = o;
+    wp->vocab.sorted_ids = ids;
+    wp->vocab.n = n;
+    wp->lowercase = lower != 0;
+    wp->strip_accents = strip != 0;
+    wp->split_chinese_chars = chinese != 0;
+    wp->max_chars_per_word = max_chars;
+    wp->prefix = prefix;
+    wp->prefix_len = prefix_len;
+    wp->unk_id = unk;
+    wp->special_ids = sp;
+    wp->n_special = special.count;
+    return TINYRANK_OK;
+}
+
+/* The tokenizer must not produce ids the word embedding cannot look up. */
+static int verify_vocab_fits(tinyrank_model *m)
+{
+    tr_node n;
+    tr_tensor table;
+    for (uint32_t i = 0; i < m->operators.count; i++) {
+        if (tr_model_node(m, i, &n) && n.code == TR_OP_EMBEDDING && n.in[0] == m->token_ids &&
+            tr_model_tensor(m, (uint32_t)n.in[1], &table)) {
+            int64_t rows = (int64_t)table.dims[0] - n.opt.embedding.index_offset;
+            if ((int64_t)m->wordpiece.vocab.n > rows)
+                CORRUPT("tokenizer has %u tokens but the word embedding only %lld rows",
+                        m->wordpiece.vocab.n, (long long)rows);
+        }
+    }
+    return TINYRANK_OK;
+}
+
+static int verify_template_and_score(tinyrank_model *m, const tr_fb_table *tpl, bool has_tpl,
+                                     const tr_fb_table *sc, bool has_sc)
+{
+    if (!has_tpl || !has_sc)
+        CORRUPT("model has no %s", has_tpl ? "score definition" : "input template");
+    if (!tr_fb_u8(tpl, F_TPL_FORMAT, 0, &m->input_format) ||
+        !tr_fb_i32(tpl, F_TPL_MAX_LENGTH, 512, &m->max_length) ||
+        !tr_fb_u8(tpl, F_TPL_TRUNCATION, TR_TRUNC_ONLY_SECOND, &m->truncation) ||
+        !tr_fb_u8(sc, F_SCORE_KIND, TR_SCORE_LOGIT, &m->score_kind) ||
+        !tr_fb_i32(sc, F_SCORE_COLUMN, 0, &m->score_column) ||
+        !tr_fb_u8(sc, F_SCORE_ACTIVATION, TR_SCORE_ACT_RAW, &m->score_activation))
+        CORRUPT("input template or score table is malformed");
+    if (m->input_format != TR_FORMAT_CLS_A_SEP_B_SEP)
+        FAIL(TINYRANK_ERR_UNSUPPORTED, "input format %d is not supported by this runtime",
+             (int)m->input_format);
+    if (m->type_ids < 0)
+        CORRUPT("the [CLS] a [SEP] b [SEP] format needs a token type ids input");
+    if (m->max_length < 4 || (m->max_position > 0 && m->max_length > m->max_position))
+        CORRUPT("max_length %d does not fit the model (max position %d)", (int)m->max_length,
+                (int)m->max_position);
+    if (m->truncation > TR_TRUNC_LONGEST_FIRST)
+        CORRUPT("unknown truncation %d", (int)m->truncation);
+    if (m->score_kind != TR_SCORE_LOGIT)
+        FAIL(TINYRANK_ERR_UNSUPPORTED, "score kind %d is not supported by this runtime", (int)m->score_kind);
+    if (m->score_column < 0 || m->score_column >= m->output_columns ||
+        m->score_activation > TR_SCORE_ACT_SIGMOID)
+        CORRUPT("score column %d / activation %d do not fit the graph output", (int)m->score_column,
+                (int)m->score_activation);
+    return TINYRANK_OK;
+}
+
+static int load(tinyrank_model *m, const uint8_t *data, size_t size)
+{
+    const union { uint16_t u; uint8_t b[2]; } endian = {1};
+    if (endian.b[0] != 1)
+        FAIL(TINYRANK_ERR_UNSUPPORTED, "tinyrank needs a little-endian CPU");
+    if (((uintptr_t)data & 63u) != 0)
+        FAIL(TINYRANK_ERR_ALIGNMENT,
+             "model buffer address must be 64-byte aligned (mmap the file or use an aligned array)");
+    if (size < 16)
+        CORRUPT("model is %zu bytes: too small to be a tinyrank model", size);
+    uint32_t fb_len = tr_fb_load_u32(data);
+    if (memcmp(data + 8, TR_FB_IDENT, 4) != 0)
+        CORRUPT("not a tinyrank model (file identifier is not \"%s\")", TR_FB_IDENT);
+    if ((uint64_t)fb_len + 4 > size || size > 0xffffffffull * 64)
+        CORRUPT("model is truncated: header says %llu bytes, file has %zu",
+                (unsigned long long)fb_len + 4, size);
+    m->data = data;
+    m->size = size;
+    m->blob_base = ((size_t)fb_len + 4 + 63) & ~(size_t)63;
+    if (m->blob_base > size)
+        m->blob_base = size;
+
+    if (!tr_fb_root(data, fb_len + 4, 4, TR_FB_IDENT, &m->root))
+        CORRUPT("model root table is malformed");
+    uint16_t major, minor;
+    if (!tr_fb_u16(&m->root, F_MODEL_VERSION_MAJOR, 0, &major) ||
+        !tr_fb_u16(&m->root, F_MODEL_VERSION_MINOR, 0, &minor))
+        CORRUPT("model version fields are malformed");
+    if (major != TINYRANK_FORMAT_MAJOR)
+        FAIL(TINYRANK_ERR_VERSION, "model format %u.%u; this runtime reads format %d.x",
+             (unsigned)major, (unsigned)minor, TINYRANK_FORMAT_MAJOR);
+
+    tr_fb_table cfg, tk, tpl, sc;
+    bool has_cfg, has_graph, has_tk, has_tpl, has_sc;
+    if (!tr_fb_u8(&m->root, F_MODEL_FAMILY, 0, &m->family) ||
+        !tr_fb_string_field(&m->root, F_MODEL_NAME, &m->name, &m->name_len) ||
+        !tr_fb_u8(&m->root, F_MODEL_WEIGHT_DTYPE, TR_DT_F32, &m->weight_dtype) ||
+        !tr_fb_table_field(&m->root, F_MODEL_CONFIG, &cfg, &has_cfg) ||
+        !tr_fb_table_field(&m->root, F_MODEL_TOKENIZER, &tk, &has_tk) ||
+        !tr_fb_table_field(&m->root, F_MODEL_TEMPLATE, &tpl, &has_tpl) ||
+        !tr_fb_table_field(&m->root, F_MODEL_SCORE, &sc, &has_sc) ||
+        !tr_fb_table_field(&m->root, F_MODEL_GRAPH, &m->graph, &has_graph) ||
+        !tr_fb_vec_field(&m->root, F_MODEL_BLOBS, TR_FB_BLOB_SIZE, 8, &m->blobs))
+        CORRUPT("model table is malformed");
+    if (m->family != TR_FAMILY_BERT)
+        FAIL(TINYRANK_ERR_UNSUPPORTED, "model family %d is not supported by this runtime yet",
+             (int)m->family);
+    if (!has_cfg || !has_graph || !has_tk)
+        CORRUPT("model lacks its %s", !has_cfg ? "config" : !has_graph ? "graph" : "tokenizer");
+    float eps;
+    if (!tr_fb_i32(&cfg, F_CFG_NUM_LAYERS, 0, &m->num_layers) ||
+        !tr_fb_i32(&cfg, F_CFG_HIDDEN, 0, &m->hidden) ||
+        !tr_fb_i32(&cfg, F_CFG_NUM_HEADS, 0, &m->num_heads) ||
+        !tr_fb_i32(&cfg, F_CFG_INTERMEDIATE, 0, &m->intermediate) ||
+        !tr_fb_i32(&cfg, F_CFG_VOCAB, 0, &m->vocab_size) ||
+        !tr_fb_i32(&cfg, F_CFG_MAX_POSITION, 0, &m->max_position) ||
+        !tr_fb_i32(&cfg, F_CFG_TYPE_VOCAB, 0, &m->type_vocab) ||
+        !tr_fb_f32(&cfg, F_CFG_LN_EPS, 0.0f, &eps))
+        CORRUPT("model config is malformed");
+    if (!tr_fb_vec_field(&m->graph, F_GRAPH_TENSORS, 4, 4, &m->tensors) ||
+        !tr_fb_vec_field(&m->graph, F_GRAPH_OPERATORS, 4, 4, &m->operators) ||
+        !tr_fb_i32(&m->graph, F_GRAPH_TOKEN_IDS, -1, &m->token_ids) ||
+        !tr_fb_i32(&m->graph, F_GRAPH_TYPE_IDS, -1, &m->type_ids) ||
+        !tr_fb_i32(&m->graph, F_GRAPH_POSITION_IDS, -1, &m->position_ids) ||
+        !tr_fb_i32(&m->graph, F_GRAPH_OUTPUT, -1, &m->output))
+        CORRUPT("graph table is malformed");
+    if (m->tensors.count > 100000 || m->operators.count > 100000)
+        CORRUPT("graph has too many tensors or operators");
+
+    int rc;
+    if ((rc = verify_blobs(m)) != TINYRANK_OK || (rc = verify_tensors(m)) != TINYRANK_OK ||
+        (rc = verify_operators(m)) != TINYRANK_OK || (rc = verify_graph_io(m)) != TINYRANK_OK ||
+        (rc = verify_tokenizer(m, &tk)) != TINYRANK_OK || (rc = verify_vocab_fits(m)) != TINYRANK_OK ||
+        (rc = verify_template_and_score(m, &tpl, has_tpl, &sc, has_sc)) != TINYRANK_OK)
+        return rc;
+    return TINYRANK_OK;
+}
+
+int tinyrank_model_load(tinyrank_model_storage *storage, const void *data, size_t size,
+                        tinyrank_model **out)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (storage == NULL || out == NULL)
+        return TINYRANK_ERR_INVALID_ARGUMENT;
+    tinyrank_model *m = (tinyrank_model *)(void *)storage;
+    memset(m, 0, sizeof *m);
+    *out = m;
+    if (data == NULL) {
+        tr_msg(m->errmsg, sizeof m->errmsg, "model data is NULL");
+        return TINYRANK_ERR_INVALID_ARGUMENT;
+    }
+    int rc = load(m, data, size);
+    if (rc == TINYRANK_OK)
+        m->magic = TR_MODEL_MAGIC;
+    return rc;
+}
+
+const char *tinyrank_model_errmsg(const tinyrank_model *model)
+{
+    return model == NULL ? "model handle is NULL" : model->errmsg;
+}

@@ -1,0 +1,342 @@
+/* session.c - a session: the graph of a loaded model made ready to run in the
+ * caller's arena, and the score calls.
+ *
+ * Arena layout (each part 64-byte aligned; the arena start is aligned up
+ * first, and that slack is counted in tinyrank_arena_size):
+ *   session struct | tensors[n] | nodes[n] | offsets[n] | scratch_off[n] |
+ *   query ids | passage ids | seq_start | planned region (activations,
+ *   graph inputs, operator scratch; see plan/planner.h)
+ * A score call packs up to max_batch (query, passage) sequences back to back,
+ * without padding, runs the operators in order and reads the output rows. */
+#include <math.h>
+#include <string.h>
+
+#include "graph/model.h"
+#include "graph/session.h"
+#include "ops/ops.h"
+#include "plan/planner.h"
+#include "tokenizer/pair.h"
+#include "tokenizer/wordpiece.h"
+
+#define TR_SESSION_MAGIC 0x53455353u
+#define TR_MAX_BATCH 4096
+
+typedef struct layout {
+    size_t session, tensors, nodes, offsets, scratch_off, q_ids, p_ids, seq_start, region;
+    size_t region_bytes, total;
+} layout;
+
+static int resolve_params(const tinyrank_model *m, const tinyrank_session_params *in,
+                          tinyrank_session_params *out, char *msg, size_t len)
+{
+    *out = in ? *in : tinyrank_session_params_default();
+    if (out->max_length == 0)
+        out->max_length = m->max_length;
+    if (out->max_length < 4 || (m->max_position > 0 && out->max_length > m->max_position)) {
+        tr_msg(msg, len, "max_length %d is outside 4..%d (the model's positions)", out->max_length,
+               (int)m->max_position);
+        return TINYRANK_ERR_INVALID_ARGUMENT;
+    }
+    if (out->max_batch < 1 || out->max_batch > TR_MAX_BATCH) {
+        tr_msg(msg, len, "max_batch %d is outside 1..%d", out->max_batch, TR_MAX_BATCH);
+        return TINYRANK_ERR_INVALID_ARGUMENT;
+    }
+    if (out->truncation == TINYRANK_TRUNCATE_MODEL_DEFAULT)
+        out->truncation = m->truncation == TR_TRUNC_LONGEST_FIRST ? TINYRANK_TRUNCATE_LONGEST_FIRST
+                                                                  : TINYRANK_TRUNCATE_ONLY_SECOND;
+    if (out->truncation != TINYRANK_TRUNCATE_ONLY_SECOND &&
+        out->truncation != TINYRANK_TRUNCATE_LONGEST_FIRST) {
+        tr_msg(msg, len, "unknown truncation %d", out->truncation);
+        return TINYRANK_ERR_INVALID_ARGUMENT;
+    }
+    if (out->score == TINYRANK_SCORE_MODEL_DEFAULT)
+        out->score = m->score_activation == TR_SCORE_ACT_SIGMOID ? TINYRANK_SCORE_SIGMOID
+                                                                 : TINYRANK_SCORE_RAW;
+    if (out->score != TINYRANK_SCORE_RAW && out->score != TINYRANK_SCORE_SIGMOID) {
+        tr_msg(msg, len, "unknown score %d", out->score);
+        return TINYRANK_ERR_INVALID_ARGUMENT;
+    }
+    if (out->num_threads == 0)
+        out->num_threads = 1;
+    if (out->num_threads != 1) {
+        tr_msg(msg, len, "num_threads %d: this build runs one thread (thread pools come with the "
+                         "kernels work)", out->num_threads);
+        return out->num_threads < 0 ? TINYRANK_ERR_INVALID_ARGUMENT : TINYRANK_ERR_UNSUPPORTED;
+    }
+    return TINYRANK_OK;
+}
+
+static tr_dims max_dims(const tinyrank_session_params *p)
+{
+    tr_dims d;
+    d.seqs = (size_t)p->max_batch;
+    d.max_seq = (size_t)p->max_length;
+    d.tokens = d.seqs * d.max_seq;
+    return d;
+}
+
+static int compute_layout(const tinyrank_model *m, const tinyrank_session_params *p, layout *l,
+                          char *msg, size_t len)
+{
+    size_t nt = m->tensors.count, no = m->operators.count;
+    tr_dims max = max_dims(p);
+    int rc = tr_plan(m, &max, NULL, NULL, &l->region_bytes, msg, len);
+    if (rc != TINYRANK_OK)
+        return rc;
+    size_t at = 0;
+    l->session = at;
+    at += tr_align64(sizeof(struct tinyrank_session));
+    l->tensors = at;
+    at += tr_align64(nt * sizeof(tr_tensor));
+    l->nodes = at;
+    at += tr_align64(no * sizeof(tr_node));
+    l->offsets = at;
+    at += tr_align64(nt * sizeof(size_t));
+    l->scratch_off = at;
+    at += tr_align64(no * sizeof(size_t));
+    l->q_ids = at;
+    at += tr_align64((size_t)p->max_length * sizeof(int32_t));
+    l->p_ids = at;
+    at += tr_align64((size_t)p->max_length * sizeof(int32_t));
+    l->seq_start = at;
+    at += tr_align64(((size_t)p->max_batch + 1) * sizeof(uint32_t));
+    l->region = at;
+    at += l->region_bytes;
+    l->total = at + 63; /* the caller's arena may start anywhere */
+    return TINYRANK_OK;
+}
+
+static bool model_ok(const tinyrank_model *m)
+{
+    return m != NULL && m->magic == TR_MODEL_MAGIC;
+}
+
+int tinyrank_arena_size(const tinyrank_model *model, const tinyrank_session_params *params,
+                        size_t *out_bytes)
+{
+    tinyrank_session_params p;
+    layout l;
+    char msg[TR_ERRMSG_BYTES];
+    if (out_bytes != NULL)
+        *out_bytes = 0;
+    if (!model_ok(model) || out_bytes == NULL)
+        return TINYRANK_ERR_INVALID_ARGUMENT;
+    int rc = resolve_params(model, params, &p, msg, sizeof msg);
+    if (rc == TINYRANK_OK)
+        rc = compute_layout(model, &p, &l, msg, sizeof msg);
+    if (rc == TINYRANK_OK)
+        *out_bytes = l.total;
+    return rc;
+}
+
+int tinyrank_session_create(const tinyrank_model *model, const tinyrank_session_params *params,
+                            void *arena, size_t arena_bytes, tinyrank_session **out)
+{
+    tinyrank_session_params p;
+    layout l;
+    char msg[TR_ERRMSG_BYTES];
+    if (out != NULL)
+        *out = NULL;
+    if (!model_ok(model) || arena == NULL || out == NULL)
+        return TINYRANK_ERR_INVALID_ARGUMENT;
+    int rc = resolve_params(model, params, &p, msg, sizeof msg);
+    if (rc == TINYRANK_OK)
+        rc = compute_layout(model, &p, &l, msg, sizeof msg);
+    if (rc != TINYRANK_OK)
+        return rc;
+    if (arena_bytes < l.total)
+        return TINYRANK_ERR_ARENA_TOO_SMALL;
+
+    uint8_t *base = (uint8_t *)(((uintptr_t)arena + 63u) & ~(uintptr_t)63u);
+    tinyrank_session *s = (tinyrank_session *)(void *)(base + l.session);
+    memset(s, 0, sizeof *s);
+    s->model = model;
+    s->params = p;
+    s->k = tr_kernels_select();
+    s->tensors = (tr_tensor *)(void *)(base + l.tensors);
+    s->nodes = (tr_node *)(void *)(base + l.nodes);
+    s->offsets = (size_t *)(void *)(base + l.offsets);
+    s->scratch_off = (size_t *)(void *)(base + l.scratch_off);
+    s->q_ids = (int32_t *)(void *)(base + l.q_ids);
+    s->p_ids = (int32_t *)(void *)(base + l.p_ids);
+    s->seq_start = (uint32_t *)(void *)(base + l.seq_start);
+    s->region = base + l.region;
+    s->region_bytes = l.region_bytes;
+    for (uint32_t i = 0; i < model->tensors.count; i++)
+        if (!tr_model_tensor(model, i, &s->tensors[i]))
+            return TINYRANK_ERR_CORRUPT_MODEL;
+    for (uint32_t i = 0; i < model->operators.count; i++)
+        if (!tr_model_node(model, i, &s->nodes[i]))
+            return TINYRANK_ERR_CORRUPT_MODEL;
+    tr_dims max = max_dims(&p);
+    size_t region_bytes;
+    rc = tr_plan(model, &max, s->offsets, s->scratch_off, &region_bytes, msg, sizeof msg);
+    if (rc != TINYRANK_OK || region_bytes != l.region_bytes)
+        return rc != TINYRANK_OK ? rc : TINYRANK_ERR_INTERNAL;
+    s->magic = TR_SESSION_MAGIC;
+    *out = s;
+    return TINYRANK_OK;
+}
+
+const char *tinyrank_session_errmsg(const tinyrank_session *session)
+{
+    return session == NULL ? "session handle is NULL" : session->errmsg;
+}
+
+/* ---- running */
+
+static int fail(tinyrank_session *s, int rc, const char *what)
+{
+    tr_msg(s->errmsg, sizeof s->errmsg, "%s", what);
+    return rc;
+}
+
+/* Runs every operator on the sequences packed in the input tensors. */
+static int run_graph(tinyrank_session *s, size_t n_seqs)
+{
+    const tinyrank_model *m = s->model;
+    tr_exec x;
+    x.tensors = s->tensors;
+    x.base = s->region;
+    x.offsets = s->offsets;
+    x.dims.seqs = n_seqs;
+    x.dims.tokens = s->seq_start[n_seqs];
+    x.dims.max_seq = 0;
+    for (size_t i = 0; i < n_seqs; i++) {
+        size_t len = s->seq_start[i + 1] - s->seq_start[i];
+        x.dims.max_seq = len > x.dims.max_seq ? len : x.dims.max_seq;
+    }
+    x.seq_start = s->seq_start;
+    x.k = s->k;
+    x.msg = s->errmsg;
+    x.msglen = sizeof s->errmsg;
+    for (uint32_t i = 0; i < m->operators.count; i++) {
+        const tr_node *n = &s->nodes[i];
+        x.scratch = s->scratch_off[i] == SIZE_MAX ? NULL : s->region + s->scratch_off[i];
+        int rc = tr_op_lookup(n->code)->eval(&x, n);
+        if (rc != TINYRANK_OK)
+            return rc;
+    }
+    return TINYRANK_OK;
+}
+
+/* Appends one (query, passage) sequence at row `row` of the input tensors. */
+static int pack_pair(tinyrank_session *s, const char *passage, size_t passage_len, uint32_t row,
+                     uint32_t *rows_out)
+{
+    const tinyrank_model *m = s->model;
+    size_t cap = (size_t)s->params.max_length;
+    size_t p_len = 0, n = 0;
+    bool p_truncated = false;
+    int rc = tr_wordpiece_encode(&m->wordpiece, passage, passage_len, s->p_ids, cap, &p_len,
+                                 &p_truncated);
+    if (rc != TINYRANK_OK)
+        return rc;
+    int32_t *ids = (int32_t *)(void *)(s->region + s->offsets[m->token_ids]) + row;
+    int32_t *types = (int32_t *)(void *)(s->region + s->offsets[m->type_ids]) + row;
+    int strategy = s->params.truncation == TINYRANK_TRUNCATE_LONGEST_FIRST ? TR_PAIR_LONGEST_FIRST
+                                                                          : TR_PAIR_ONLY_SECOND;
+    rc = tr_pair_build(s->q_ids, s->q_len, s->q_truncated, s->p_ids, p_len, p_truncated, m->cls_id,
+                       m->sep_id, cap, strategy, ids, types, &n);
+    if (rc != TINYRANK_OK)
+        return rc;
+    if (m->position_ids >= 0) {
+        int32_t *pos = (int32_t *)(void *)(s->region + s->offsets[m->position_ids]) + row;
+        for (size_t i = 0; i < n; i++)
+            pos[i] = (int32_t)i;
+    }
+    *rows_out = (uint32_t)n;
+    return TINYRANK_OK;
+}
+
+/* Tokenizes the query of a call once, for all its passages. */
+static int encode_query(tinyrank_session *s, const char *query, size_t query_len)
+{
+    int rc = tr_wordpiece_encode(&s->model->wordpiece, query, query_len, s->q_ids,
+                                 (size_t)s->params.max_length, &s->q_len, &s->q_truncated);
+    if (rc != TINYRANK_OK)
+        return fail(s, rc, rc == TINYRANK_ERR_INVALID_UTF8 ? "query is not valid UTF-8"
+                                                           : "query could not be tokenized");
+    return TINYRANK_OK;
+}
+
+int tinyrank_score_n(tinyrank_session *s, const char *query, size_t query_len,
+                     const char *const *passages, const size_t *passage_lens, size_t n,
+                     float *scores)
+{
+    if (s == NULL || s->magic != TR_SESSION_MAGIC)
+        return TINYRANK_ERR_INVALID_ARGUMENT;
+    s->errmsg[0] = 0;
+    if (n == 0)
+        return TINYRANK_OK;
+    if (query == NULL || passages == NULL || passage_lens == NULL || scores == NULL)
+        return fail(s, TINYRANK_ERR_INVALID_ARGUMENT, "query, passages and scores must not be NULL");
+    for (size_t i = 0; i < n; i++)
+        if (passages[i] == NULL)
+            return fail(s, TINYRANK_ERR_INVALID_ARGUMENT, "a passage pointer is NULL");
+
+    const tinyrank_model *m = s->model;
+    int rc = encode_query(s, query, query_len);
+    if (rc != TINYRANK_OK)
+        return rc;
+    const size_t batch = (size_t)s->params.max_batch;
+    const float *out = (const float *)(const void *)(s->region + s->offsets[m->output]);
+    const size_t cols = (size_t)m->output_columns;
+    for (size_t first = 0; first < n; first += batch) {
+        size_t count = n - first < batch ? n - first : batch;
+        s->seq_start[0] = 0;
+        for (size_t i = 0; i < count; i++) {
+            uint32_t rows;
+            rc = pack_pair(s, passages[first + i], passage_lens[first + i], s->seq_start[i], &rows);
+            if (rc != TINYRANK_OK) {
+                tr_msg(s->errmsg, sizeof s->errmsg, "passage %zu %s", first + i,
+                       rc == TINYRANK_ERR_INVALID_UTF8 ? "is not valid UTF-8"
+                                                       : "could not be tokenized");
+                return rc;
+            }
+            s->seq_start[i + 1] = s->seq_start[i] + rows;
+        }
+        rc = run_graph(s, count);
+        if (rc != TINYRANK_OK)
+            return rc;
+        for (size_t i = 0; i < count; i++) {
+            float v = out[i * cols + (size_t)m->score_column];
+            if (s->params.score == TINYRANK_SCORE_SIGMOID)
+                v = 1.0f / (1.0f + expf(-v));
+            scores[first + i] = v;
+        }
+    }
+    return TINYRANK_OK;
+}
+
+int tinyrank_tokenize_pair(tinyrank_session *s, const char *query, size_t query_len,
+                           const char *passage, size_t passage_len, int32_t *ids,
+                           int32_t *type_ids, size_t cap, size_t *count)
+{
+    if (count != NULL)
+        *count = 0;
+    if (s == NULL || s->magic != TR_SESSION_MAGIC)
+        return TINYRANK_ERR_INVALID_ARGUMENT;
+    if (query == NULL || passage == NULL || ids == NULL || count == NULL)
+        return fail(s, TINYRANK_ERR_INVALID_ARGUMENT, "query, passage, ids and count must not be NULL");
+    const tinyrank_model *m = s->model;
+    int rc = encode_query(s, query, query_len);
+    if (rc != TINYRANK_OK)
+        return rc;
+    uint32_t rows;
+    rc = pack_pair(s, passage, passage_len, 0, &rows);
+    if (rc != TINYRANK_OK)
+        return fail(s, rc, rc == TINYRANK_ERR_INVALID_UTF8 ? "passage is not valid UTF-8"
+                                                           : "passage could not be tokenized");
+    const int32_t *src = (const int32_t *)(const void *)(s->region + s->offsets[m->token_ids]);
+    const int32_t *tsrc = m->type_ids >= 0
+                              ? (const int32_t *)(const void *)(s->region + s->offsets[m->type_ids])
+                              : NULL;
+    for (size_t i = 0; i < rows && i < cap; i++) {
+        ids[i] = src[i];
+        if (type_ids != NULL)
+            type_ids[i] = tsrc ? tsrc[i] : 0;
+    }
+    *count = rows;
+    return TINYRANK_OK;
+}

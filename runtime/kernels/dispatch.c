@@ -1,0 +1,22 @@
+/* dispatch.c - picks the kernels for this CPU at run time.
+ * This build has the portable reference kernels only; the SIMD variants
+ * (AVX2, AVX-512 VNNI, AMX, NEON dotprod/i8mm, Helium) plug in here, each
+ * chosen by a CPU feature check and each tested against the reference. */
+#include "kernels/kernels.h"
+
+static const tr_kernels k_ref = {
+    "ref",
+    tr_f32_gemm_ukernel_1x1__ref,
+    tr_qs8_quantize_rows__ref,
+    tr_qs8_gemm_ukernel_1x1__ref,
+};
+
+const tr_kernels *tr_kernels_ref(void)
+{
+    return &k_ref;
+}
+
+const tr_kernels *tr_kernels_select(void)
+{
+    return &k_ref;
+}
