@@ -385,6 +385,40 @@ static void test_tokenizer_json(void **state)
     expect_load_error(d, TR_WP_SOURCE_AUTO, TINYRANK_ERR_CORRUPT_MODEL, "line 2");
 }
 
+/* The synthetic "english" vocabulary of tests/tools/make_checkpoint.py:
+ * specials at ids 0..4, real words present, exactly --vocab-size tokens. */
+static void test_generated_vocab(void **state)
+{
+    (void)state;
+    const char *python = getenv("TINYRANK_PYTHON");
+    const char *src = getenv("TINYRANK_SOURCE_DIR");
+    if (!python || !python[0] || !src || !src[0]) {
+        print_message("SKIPPED: TINYRANK_PYTHON / TINYRANK_SOURCE_DIR not set (run through ctest)\n");
+        skip();
+    }
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' '%s/tests/tools/make_checkpoint.py' --preset tiny --vocab-size 700 --out '%s/gen'",
+             python, src, g_tmp);
+    assert_int_equal(system(cmd), 0);
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/gen", g_tmp);
+    tr_wp_files v;
+    load_ok(dir, TR_WP_SOURCE_AUTO, &v);
+    assert_int_equal(v.count, 700);
+    assert_int_equal(v.pad_id, 0);
+    assert_int_equal(v.unk_id, 1);
+    assert_int_equal(v.cls_id, 2);
+    assert_int_equal(v.sep_id, 3);
+    assert_int_equal(v.mask_id, 4);
+    assert_true(v.lowercase);
+    assert_true(tr_wp_files_find(&v, "the") > 4);
+    assert_true(tr_wp_files_find(&v, "passage") > 4);
+    assert_true(tr_wp_files_find(&v, "##s") > 4);
+    assert_true(tr_wp_files_find(&v, "a") > 4);
+    assert_true(tr_wp_files_find(&v, "##a") > 4);
+    tr_wp_files_free(&v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -393,6 +427,7 @@ int main(void)
         cmocka_unit_test(test_tokenizer_config),
         cmocka_unit_test(test_vocab_txt_errors),
         cmocka_unit_test(test_tokenizer_json),
+        cmocka_unit_test(test_generated_vocab),
     };
     return cmocka_run_group_tests(tests, make_tmp, drop_tmp);
 }

@@ -216,6 +216,66 @@ static int run_graph(tinyrank_session *s, size_t n_seqs)
         int rc = tr_op_lookup(n->code)->eval(&x, n);
         if (rc != TINYRANK_OK)
             return rc;
+        if (s->observer != NULL)
+            s->observer(s->observer_user, n, &s->tensors[n->out], tr_exec_data(&x, n->out),
+                        tr_exec_rows(&x, n->out), s->seq_start, n_seqs);
+    }
+    return TINYRANK_OK;
+}
+
+/* Copies the score column of the graph output, with the session's activation. */
+static void read_scores(const tinyrank_session *s, size_t count, float *scores)
+{
+    const tinyrank_model *m = s->model;
+    const float *out = (const float *)(const void *)(s->region + s->offsets[m->output]);
+    for (size_t i = 0; i < count; i++) {
+        float v = out[i * (size_t)m->output_columns + (size_t)m->score_column];
+        if (s->params.score == TINYRANK_SCORE_SIGMOID)
+            v = 1.0f / (1.0f + expf(-v));
+        scores[i] = v;
+    }
+}
+
+void tr_session_set_observer(tinyrank_session *s, tr_observer_fn fn, void *user)
+{
+    s->observer = fn;
+    s->observer_user = user;
+}
+
+int tr_session_score_sequences(tinyrank_session *s, const int32_t *ids, const int32_t *type_ids,
+                               const uint32_t *lens, size_t n, float *scores)
+{
+    if (s == NULL || s->magic != TR_SESSION_MAGIC || ids == NULL || type_ids == NULL ||
+        lens == NULL || scores == NULL)
+        return TINYRANK_ERR_INVALID_ARGUMENT;
+    const tinyrank_model *m = s->model;
+    const size_t batch = (size_t)s->params.max_batch;
+    size_t consumed = 0;
+    for (size_t first = 0; first < n; first += batch) {
+        size_t count = n - first < batch ? n - first : batch;
+        int32_t *tid = (int32_t *)(void *)(s->region + s->offsets[m->token_ids]);
+        int32_t *ttp = (int32_t *)(void *)(s->region + s->offsets[m->type_ids]);
+        int32_t *tpos = m->position_ids >= 0
+                            ? (int32_t *)(void *)(s->region + s->offsets[m->position_ids])
+                            : NULL;
+        s->seq_start[0] = 0;
+        for (size_t i = 0; i < count; i++) {
+            uint32_t len = lens[first + i];
+            if (len < 1 || len > (uint32_t)s->params.max_length)
+                return fail(s, TINYRANK_ERR_INPUT_TOO_LARGE, "sequence length outside 1..max_length");
+            for (uint32_t j = 0; j < len; j++) {
+                tid[s->seq_start[i] + j] = ids[consumed + j];
+                ttp[s->seq_start[i] + j] = type_ids[consumed + j];
+                if (tpos)
+                    tpos[s->seq_start[i] + j] = (int32_t)j;
+            }
+            consumed += len;
+            s->seq_start[i + 1] = s->seq_start[i] + len;
+        }
+        int rc = run_graph(s, count);
+        if (rc != TINYRANK_OK)
+            return rc;
+        read_scores(s, count, scores + first);
     }
     return TINYRANK_OK;
 }
@@ -275,13 +335,10 @@ int tinyrank_score_n(tinyrank_session *s, const char *query, size_t query_len,
         if (passages[i] == NULL)
             return fail(s, TINYRANK_ERR_INVALID_ARGUMENT, "a passage pointer is NULL");
 
-    const tinyrank_model *m = s->model;
     int rc = encode_query(s, query, query_len);
     if (rc != TINYRANK_OK)
         return rc;
     const size_t batch = (size_t)s->params.max_batch;
-    const float *out = (const float *)(const void *)(s->region + s->offsets[m->output]);
-    const size_t cols = (size_t)m->output_columns;
     for (size_t first = 0; first < n; first += batch) {
         size_t count = n - first < batch ? n - first : batch;
         s->seq_start[0] = 0;
@@ -299,12 +356,7 @@ int tinyrank_score_n(tinyrank_session *s, const char *query, size_t query_len,
         rc = run_graph(s, count);
         if (rc != TINYRANK_OK)
             return rc;
-        for (size_t i = 0; i < count; i++) {
-            float v = out[i * cols + (size_t)m->score_column];
-            if (s->params.score == TINYRANK_SCORE_SIGMOID)
-                v = 1.0f / (1.0f + expf(-v));
-            scores[first + i] = v;
-        }
+        read_scores(s, count, scores + first);
     }
     return TINYRANK_OK;
 }

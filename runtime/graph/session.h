@@ -6,6 +6,11 @@
 #include "graph/model.h"
 #include "kernels/kernels.h"
 
+/* Called after each operator with its output (tests, debugging). */
+typedef void (*tr_observer_fn)(void *user, const tr_node *node, const tr_tensor *out,
+                               const float *data, size_t rows, const uint32_t *seq_start,
+                               size_t n_seqs);
+
 struct tinyrank_session {
     uint32_t magic;
     char errmsg[TR_ERRMSG_BYTES];
@@ -23,6 +28,17 @@ struct tinyrank_session {
     uint32_t *seq_start;  /* max_batch + 1 */
     uint8_t *region;
     size_t region_bytes;
+    tr_observer_fn observer;
+    void *observer_user;
 };
+
+/* Installs an observer (NULL removes it). */
+void tr_session_set_observer(tinyrank_session *s, tr_observer_fn fn, void *user);
+
+/* Scores n already tokenized sequences (ids and token types, packed back to
+ * back, lens[i] tokens each, each <= max_length), bypassing the tokenizer:
+ * the golden tests feed Hugging Face's own input ids this way. */
+int tr_session_score_sequences(tinyrank_session *s, const int32_t *ids, const int32_t *type_ids,
+                               const uint32_t *lens, size_t n, float *scores);
 
 #endif

@@ -185,6 +185,12 @@ def main():
             if chr(a).lower() == chr(a) and chr(b).lower() == chr(b):
                 assert chr(cp).lower() == chr(cp), hex(cp)
     comp.sort(key=lambda i: (decomp[i][1], decomp[i][2]))
+    # Fast paths of unicode.c: nothing below U+00C0 decomposes, no
+    # composition has a second code point below U+0300, ASCII lowercases
+    # only A-Z.
+    assert min(d[0] for d in decomp) >= 0xC0
+    assert min(decomp[i][2] for i in comp) >= 0x300
+    assert all(chr(c).lower() == (chr(c + 32) if 65 <= c <= 90 else chr(c)) for c in range(128))
 
     def full(cp):
         if is_hangul_syllable(cp):

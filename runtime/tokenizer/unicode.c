@@ -70,6 +70,11 @@ size_t tr_uc_lower(uint32_t cp, uint32_t out[TR_UC_MAX_LOWER])
         return 2;
     }
     out[0] = cp;
+    if (cp < 0x80) { /* fast path (asserted by the generator) */
+        if (cp >= 'A' && cp <= 'Z')
+            out[0] = cp + 32;
+        return 1;
+    }
     if (cp > TR_UC_MAX_CP)
         return 1;
     /* Last run starting at or before cp (runs never interleave). */
@@ -112,6 +117,10 @@ static long decomp_index(uint32_t cp)
 
 size_t tr_uc_decompose(uint32_t cp, uint32_t out[TR_UC_MAX_DECOMP])
 {
+    if (cp < 0xC0) { /* fast path: nothing below U+00C0 decomposes */
+        out[0] = cp;
+        return 1;
+    }
     if (cp >= TR_HANGUL_S && cp < TR_HANGUL_S + TR_HANGUL_SCOUNT) {
         uint32_t s = cp - TR_HANGUL_S;
         out[0] = TR_HANGUL_L + s / TR_HANGUL_NCOUNT;
@@ -144,6 +153,8 @@ size_t tr_uc_decompose(uint32_t cp, uint32_t out[TR_UC_MAX_DECOMP])
 
 uint32_t tr_uc_compose(uint32_t a, uint32_t b)
 {
+    if (b < 0x300) /* fast path: no composition has a second below U+0300 */
+        return 0;
     if (a >= TR_HANGUL_L && a < TR_HANGUL_L + TR_HANGUL_LCOUNT && b >= TR_HANGUL_V &&
         b < TR_HANGUL_V + TR_HANGUL_VCOUNT)
         return TR_HANGUL_S + ((a - TR_HANGUL_L) * TR_HANGUL_VCOUNT + (b - TR_HANGUL_V)) * TR_HANGUL_TCOUNT;
