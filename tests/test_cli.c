@@ -204,7 +204,7 @@ static int group_setup(void **state)
         return -1;
     }
     run_free(&r);
-    r = run(NULL, "convert", g_ckpt, "-o", g_f32, "--quiet", NULL);
+    r = run(NULL, "convert", g_ckpt, "-o", g_f32, "--dtype", "f32", "--quiet", NULL);
     if (r.status != 0) {
         fprintf(stderr, "convert f32 failed (%d): %s\n", r.status, r.err);
         run_free(&r);
@@ -467,6 +467,7 @@ static void test_inspect(void **state)
     r = run(NULL, "inspect", g_f32, NULL);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "bert"));
+    assert_non_null(strstr(r.out, "weight dtype      f32"));
     run_free(&r);
 }
 
@@ -484,9 +485,10 @@ static void test_bench(void **state)
         fail_msg("bench --json is not JSON: %s", err);
     assert_int_equal(tr_json_get_int(v, "pairs", 0), 4);
     assert_true(tr_json_get_number(v, "pairs_per_s", 0) > 0);
-    /* Real token counts: close to the 40 asked (each word one token). */
+    /* Real token counts: near the 40 asked (most words are one token; some
+     * split into pieces in the generated vocabulary). */
     double tpp = tr_json_get_number(v, "tokens_per_pair", 0);
-    assert_true(tpp >= 36 && tpp <= 44);
+    assert_true(tpp >= 30 && tpp <= 50);
     tr_json_free(v);
     run_free(&r);
 }

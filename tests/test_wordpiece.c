@@ -2,7 +2,8 @@
  * (../shared/tokenizers: transformers v4.47.1 slow BertTokenizer on
  * bert-base-uncased): every line of corpus.txt and every pair of
  * bert_uncased.pairs.jsonl, plus cap/truncation, huge, empty and blank
- * inputs, pair truncation rules, vocab.txt reading and bad configurations.
+ * inputs, pair truncation rules, vocab.txt reading, bad configurations and
+ * the Unicode tables against Python's unicodedata for every code point.
  * Hand-made expectations follow from the rules of transformers'
  * tokenization_bert.py (worked out in the comments), not from this code. */
 #include <setjmp.h>
@@ -15,10 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "support/tok_fixture.h"
 #include "tinyrank.h"
 #include "tokenizer/pair.h"
+#include "tokenizer/unicode.h"
 #include "tokenizer/wordpiece.h"
 
 typedef struct fixture {
@@ -559,6 +562,76 @@ static void test_vocab_real(void **state)
     }
 }
 
+/* ---- the Unicode tables against Python's unicodedata, every code point.
+ * Runs $TINYRANK_PYTHON (the Python 3.11 / Unicode 14 of the reference);
+ * the BERT classes are restated here from tokenization_bert.py. */
+
+static const char uc_script[] =
+    "import sys, unicodedata as ud\n"
+    "assert ud.unidata_version == '14.0.0'\n"
+    "def cls(c):\n"
+    "    ch = chr(c); cat = ud.category(ch)\n"
+    "    if ch in '\\t\\n\\r ': return 1\n"
+    "    if c == 0 or c == 0xFFFD or cat[0] == 'C': return 2\n"
+    "    if cat == 'Zs' or ch.isspace(): return 1\n"
+    "    if 33 <= c <= 47 or 58 <= c <= 64 or 91 <= c <= 96 or 123 <= c <= 126 or cat[0] == 'P': return 3\n"
+    "    return 0\n"
+    "out = sys.stdout\n"
+    "for c in range(0x110000):\n"
+    "    ch = chr(c); d = ud.normalize('NFD', ch)\n"
+    "    r = '%x %d %d %d L %s D %s' % (c, cls(c), ud.category(ch) == 'Mn', ud.combining(ch),\n"
+    "        ' '.join('%x' % ord(x) for x in ch.lower()), ' '.join('%x' % ord(x) for x in d))\n"
+    "    if len(d) == 2:\n"
+    "        n = ud.normalize('NFC', d)\n"
+    "        r += ' C %x' % (ord(n) if len(n) == 1 else 0)\n"
+    "    out.write(r + '\\n')\n";
+
+static void test_unicode_tables(void **state)
+{
+    (void)state;
+    const char *py = getenv("TINYRANK_PYTHON");
+    if (!py || !*py) {
+        printf("SKIPPED: TINYRANK_PYTHON not set (run through ctest)\n");
+        skip();
+    }
+    char script_path[] = "/tmp/tinyrank_uc_XXXXXX";
+    int fd = mkstemp(script_path);
+    assert_true(fd >= 0);
+    FILE *sf = fdopen(fd, "w");
+    assert_non_null(sf);
+    fputs(uc_script, sf);
+    fclose(sf);
+    char cmd[4400];
+    snprintf(cmd, sizeof cmd, "'%s' '%s'", py, script_path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char want[256], got[256];
+    size_t bad = 0;
+    uint32_t cp = 0;
+    while (fgets(want, sizeof want, p)) {
+        uint32_t l[TR_UC_MAX_LOWER], d[TR_UC_MAX_DECOMP];
+        size_t nl = tr_uc_lower(cp, l), nd = tr_uc_decompose(cp, d);
+        int k = snprintf(got, sizeof got, "%x %d %d %d L", (unsigned)cp, tr_uc_class(cp), tr_uc_is_mn(cp) ? 1 : 0,
+                         tr_uc_ccc(cp));
+        for (size_t i = 0; i < nl; i++)
+            k += snprintf(got + k, sizeof got - (size_t)k, " %x", (unsigned)l[i]);
+        k += snprintf(got + k, sizeof got - (size_t)k, " D");
+        for (size_t i = 0; i < nd; i++)
+            k += snprintf(got + k, sizeof got - (size_t)k, " %x", (unsigned)d[i]);
+        if (nd == 2)
+            k += snprintf(got + k, sizeof got - (size_t)k, " C %x", (unsigned)tr_uc_compose(d[0], d[1]));
+        snprintf(got + k, sizeof got - (size_t)k, "\n");
+        if (strcmp(got, want) != 0 && ++bad <= 10)
+            printf("U+%04X: python '%s' tables '%s'\n", (unsigned)cp, want, got);
+        cp++;
+    }
+    int status = pclose(p);
+    remove(script_path);
+    assert_int_equal(status, 0);
+    assert_int_equal(cp, 0x110000);
+    assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -567,6 +640,7 @@ int main(void)
         cmocka_unit_test(test_huge_inputs),       cmocka_unit_test(test_rules_by_hand),
         cmocka_unit_test(test_bad_arguments),     cmocka_unit_test(test_pair_truncate_rules),
         cmocka_unit_test(test_vocab_txt),         cmocka_unit_test(test_vocab_real),
+        cmocka_unit_test(test_unicode_tables),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

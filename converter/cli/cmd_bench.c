@@ -2,9 +2,8 @@
  *
  * The passages are made of common English words, each one token in a
  * typical BERT vocabulary, so the pair length is controlled in tokens.
- * The real token counts are measured, not assumed: each passage is scored
- * alone once and tinyrank_session_last_tokens says how many tokens its pair
- * had (after truncation to max_length). */
+ * The real token counts are measured, not assumed: tinyrank_tokenize_pair
+ * gives each pair's length after template and truncation to max_length. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -55,27 +54,24 @@ static char *make_text(size_t start, size_t count)
     return s;
 }
 
-/* Tokens of the (query, text) pair as the session built it. */
-static int pair_tokens(tr_cli_session *s, const char *text, size_t *count)
+/* Tokens of the (query, text) pair as the session builds it (template and
+ * truncation included). `ids` has room for `cap` tokens. */
+static int pair_tokens(tr_cli_session *s, const char *text, int32_t *ids, size_t cap,
+                       size_t *count)
 {
-    float score;
-    const char *const one[1] = {text};
-    int st = tinyrank_score(s->session, query, one, 1, &score);
+    int st = tinyrank_tokenize_pair(s->session, query, strlen(query), text, strlen(text), ids,
+                                    NULL, cap, count);
     if (st != TINYRANK_OK)
-        return tr_cli_session_error(s, "bench: scoring a calibration pair", st), st;
-    const int32_t *ids, *types;
-    st = tinyrank_session_last_tokens(s->session, &ids, &types, count);
-    if (st != TINYRANK_OK)
-        return tr_cli_session_error(s, "bench: reading the token count", st), st;
+        return tr_cli_session_error(s, "bench: counting tokens", st), st;
     return TINYRANK_OK;
 }
 
-static int tokens_of_words(tr_cli_session *s, size_t w, size_t *got)
+static int tokens_of_words(tr_cli_session *s, size_t w, int32_t *ids, size_t cap, size_t *got)
 {
     char *t = make_text(0, w);
     if (!t)
         return tr_cli_error("bench: out of memory"), TINYRANK_ERR_INTERNAL;
-    int st = pair_tokens(s, t, got);
+    int st = pair_tokens(s, t, ids, cap, got);
     free(t);
     return st;
 }
@@ -84,17 +80,18 @@ static int tokens_of_words(tr_cli_session *s, size_t w, size_t *got)
  * pair gives the fixed cost (query + special tokens); then correct a few
  * times, as a word is not always exactly one token. When truncation caps
  * the pair below the target, more words change nothing: stop there. */
-static int calibrate_words(tr_cli_session *s, size_t target, size_t *out_words)
+static int calibrate_words(tr_cli_session *s, size_t target, int32_t *ids, size_t cap,
+                           size_t *out_words)
 {
     size_t got = 0, prev = 0;
-    int st = tokens_of_words(s, 1, &got);
+    int st = tokens_of_words(s, 1, ids, cap, &got);
     if (st != TINYRANK_OK)
         return st;
     size_t fixed = got - (got > 0); /* tokens besides the word */
     size_t w = target > fixed + 1 ? target - fixed : 1;
     for (int iter = 0; iter < 4 && w > 1; iter++) {
         prev = got;
-        if ((st = tokens_of_words(s, w, &got)) != TINYRANK_OK)
+        if ((st = tokens_of_words(s, w, ids, cap, &got)) != TINYRANK_OK)
             return st;
         if (got == target || (iter > 0 && got == prev))
             break;
@@ -181,11 +178,16 @@ int tr_cli_bench(int argc, char **argv)
     size_t np = (size_t)pairs, nwords = 1, total_tokens = 0;
     char **texts = calloc(np, sizeof *texts);
     float *scores = malloc(np * sizeof *scores);
-    if (!texts || !scores) {
+    /* A pair is at most max_length tokens, and max_length is at most the
+     * model's max_position (or the explicit --max-length). */
+    size_t cap = (size_t)(params.max_length > m.info.max_position ? params.max_length
+                                                                   : m.info.max_position) + 8;
+    int32_t *ids = malloc(cap * sizeof *ids);
+    if (!texts || !scores || !ids) {
         rc = tr_cli_error("bench: out of memory for %zu pairs", np);
         goto done;
     }
-    if (calibrate_words(&s, (size_t)tokens, &nwords) != TINYRANK_OK) {
+    if (calibrate_words(&s, (size_t)tokens, ids, cap, &nwords) != TINYRANK_OK) {
         rc = 1;
         goto done;
     }
@@ -197,7 +199,7 @@ int tr_cli_bench(int argc, char **argv)
             rc = tr_cli_error("bench: out of memory");
             goto done;
         }
-        if (pair_tokens(&s, texts[i], &count) != TINYRANK_OK) {
+        if (pair_tokens(&s, texts[i], ids, cap, &count) != TINYRANK_OK) {
             rc = 1;
             goto done;
         }
@@ -260,6 +262,7 @@ done:
             free(texts[i]);
     free(texts);
     free(scores);
+    free(ids);
     tr_cli_session_close(&s);
     tr_cli_model_close(&m);
     return rc;

@@ -12,7 +12,7 @@ void tr_cli_usage(FILE *out)
           "  tinyrank convert HF_DIR -o MODEL [--dtype int8|f32] [--name NAME]\n"
           "                  [--max-length N] [--quiet]\n"
           "      Converts a Hugging Face checkpoint folder to one .trk model file\n"
-          "      (written atomically: no partial file on failure). Default dtype f32.\n"
+          "      (written atomically: no partial file on failure). Default dtype int8.\n"
           "\n"
           "  tinyrank rerank -m MODEL -q QUERY [FILE] [--top-k N] [--max-length N]\n"
           "                  [--threads N] [--batch N] [--sigmoid]\n"
@@ -48,10 +48,8 @@ void tr_cli_usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        tr_cli_usage(stderr);
+    if (argc < 2)
         return tr_cli_error("no command given (see 'tinyrank help')");
-    }
     const char *cmd = argv[1];
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         tr_cli_usage(stdout);

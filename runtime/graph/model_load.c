@@ -358,6 +358,10 @@ static int verify_tokenizer(tinyrank_model *m, const tr_fb_table *tk)
     wp->unk_id = unk;
     wp->special_ids = sp;
     wp->n_special = special.count;
+    const char *why = "";
+    int rc = tr_wordpiece_validate(wp, &why);
+    if (rc != TINYRANK_OK)
+        FAIL(rc, "tokenizer: %s", why);
     return TINYRANK_OK;
 }
 
