@@ -17,9 +17,9 @@
 
 #include <cmocka.h>
 
-#include "converter/cli/eval_data.c"
-#include "converter/cli/ndcg.c"
-#include "converter/cli/qrels.c"
+#include "converter/eval/eval_data.h"
+#include "converter/eval/ndcg.h"
+#include "converter/eval/qrels.h"
 
 #define TOL 1e-4
 
@@ -148,11 +148,14 @@ static void test_mean_over_judged_queries(void **state)
 
 static const char *shared_dir(char *buf, size_t len)
 {
+    /* ctest sets TINYRANK_SHARED; by hand, fall back to ../shared next to
+     * the source folder. */
     const char *env = getenv("TINYRANK_SHARED");
+    const char *src = getenv("TINYRANK_SOURCE_DIR");
     if (env && *env)
         snprintf(buf, len, "%s", env);
     else
-        snprintf(buf, len, "%s/../shared", getenv("TINYRANK_SOURCE_DIR") ? getenv("TINYRANK_SOURCE_DIR") : ".");
+        snprintf(buf, len, "%s/../shared", src && *src ? src : ".");
     struct stat st;
     return stat(buf, &st) == 0 && S_ISDIR(st.st_mode) ? buf : NULL;
 }

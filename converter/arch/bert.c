@@ -159,7 +159,7 @@ static int build_graph(tr_arch_ctx *c, const bert_cfg *b)
     const int32_t d = (int32_t)(H / b->heads);
     for (int64_t l = 0; h >= 0 && l < b->layers; l++) {
         if (c->opt->progress)
-            fprintf(stderr, "tinyrank: converting layer %lld/%lld\r", (long long)l + 1,
+            fprintf(stderr, "converting layer %lld/%lld\r", (long long)l + 1,
                     (long long)b->layers);
         snprintf(p, sizeof p, "bert.encoder.layer.%lld", (long long)l);
         snprintf(name, sizeof name, "%s.attention.self.query", p);

@@ -5,9 +5,9 @@
 #include <time.h>
 
 #include "cli.h"
-#include "eval_data.h"
-#include "ndcg.h"
-#include "qrels.h"
+#include "converter/eval/eval_data.h"
+#include "converter/eval/ndcg.h"
+#include "converter/eval/qrels.h"
 
 enum { OPT_MODEL = 1, OPT_DATA, OPT_QRELS, OPT_DEPTH, OPT_BM25, OPT_BATCH, OPT_THREADS,
        OPT_MAXLEN, OPT_HELP };

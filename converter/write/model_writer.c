@@ -227,7 +227,7 @@ int tr_model_write(const tr_ir *ir, const char *path, int progress, char *err, s
         ok = tr_afile_write(&f, t->data, t->nbytes) == 0 && tr_afile_pad_to(&f, 64) == 0;
         done += t->nbytes;
         if (progress && total > (8u << 20) && (i % 16 == 0 || done == total))
-            fprintf(stderr, "tinyrank: writing weights %3.0f%%\r", 100.0 * (double)done / (double)total);
+            fprintf(stderr, "writing weights %3.0f%%\r", 100.0 * (double)done / (double)total);
     }
     if (progress && total > (8u << 20))
         fprintf(stderr, "\n");

@@ -1,5 +1,5 @@
 /* ndcg.c - trec_eval's ndcg_cut (see ndcg.h for the exact definition). */
-#include "ndcg.h"
+#include "converter/eval/ndcg.h"
 
 #include <limits.h>
 #include <math.h>

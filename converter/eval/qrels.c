@@ -1,5 +1,5 @@
 /* qrels.c - TREC qrels reader (see qrels.h). */
-#include "qrels.h"
+#include "converter/eval/qrels.h"
 
 #include <errno.h>
 #include <limits.h>

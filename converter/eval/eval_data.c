@@ -1,5 +1,5 @@
 /* eval_data.c - reads the candidates file of `tinyrank eval` (see eval_data.h). */
-#include "eval_data.h"
+#include "converter/eval/eval_data.h"
 
 #include <math.h>
 #include <stdio.h>
