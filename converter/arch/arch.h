@@ -39,4 +39,9 @@ float *tr_arch_load_f32(tr_arch_ctx *c, const char *name, int ndim, const int64_
 int32_t tr_arch_constant(tr_arch_ctx *c, const char *name, int ndim, const int64_t *shape,
                          int quantize);
 
+/* For an I8 weight [N][K]: a constant "<name>:row_sums" I32 [N] with
+ * sum_k W[n][k], which the uint8 x int8 GEMM needs for the activations'
+ * zero points. Returns its index, -1 on error. */
+int32_t tr_arch_row_sums(tr_arch_ctx *c, int32_t weight);
+
 #endif

@@ -78,3 +78,25 @@ int32_t tr_arch_constant(tr_arch_ctx *c, const char *name, int ndim, const int64
         c->ir->tensors[idx].quant_axis = 0;
     return idx;
 }
+
+int32_t tr_arch_row_sums(tr_arch_ctx *c, int32_t weight)
+{
+    const tr_ir_tensor *w = &c->ir->tensors[weight];
+    char name[512];
+    size_t rows = (size_t)w->dims[0], cols = (size_t)w->dims[1];
+    int32_t *sums = malloc(rows * sizeof(int32_t) + 1);
+    if (sums == NULL) {
+        snprintf(c->err, c->errlen, "out of memory");
+        return -1;
+    }
+    const int8_t *q = w->data;
+    for (size_t r = 0; r < rows; r++) {
+        int32_t s = 0;
+        for (size_t k = 0; k < cols; k++)
+            s += q[r * cols + k];
+        sums[r] = s;
+    }
+    snprintf(name, sizeof name, "%s:row_sums", w->name);
+    const int32_t dims[1] = {(int32_t)rows};
+    return tr_ir_constant(c->ir, name, TR_DT_I32, 1, dims, sums, rows * sizeof(int32_t), NULL, 0);
+}

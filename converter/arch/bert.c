@@ -84,8 +84,11 @@ static int32_t fc(tr_arch_ctx *c, int32_t x, int32_t rows, const char *prefix, i
     int32_t b = w < 0 ? -1 : tr_arch_constant(c, name, 1, bshape, 0);
     if (w < 0 || b < 0)
         return -1;
+    int32_t sums = quantize ? tr_arch_row_sums(c, w) : -1;
+    if (quantize && sums < 0)
+        return -1;
     snprintf(name, sizeof name, "%s:out", prefix);
-    tr_node op = {.code = TR_OP_FULLY_CONNECTED, .n_in = 3, .in = {x, w, b, -1}};
+    tr_node op = {.code = TR_OP_FULLY_CONNECTED, .n_in = quantize ? 4 : 3, .in = {x, w, b, sums}};
     op.out = act2d(c->ir, name, rows, n);
     op.opt.fc.activation = (uint8_t)act;
     return op.out < 0 ? -1 : tr_ir_op(c->ir, &op);

@@ -7,8 +7,8 @@
 static const tr_kernels k_ref = {
     "ref",
     tr_f32_gemm_ukernel_1x1__ref,
-    tr_qs8_quantize_rows__ref,
-    tr_qs8_gemm_ukernel_1x1__ref,
+    tr_qu8_quantize_rows__ref,
+    tr_qu8s8_gemm_ukernel_1x1__ref,
 };
 
 const tr_kernels *tr_kernels_ref(void)

@@ -18,18 +18,25 @@ typedef struct tr_kernels {
     void (*f32_gemm)(size_t M, size_t N, size_t K, const float *A, size_t lda, const float *W,
                      size_t ldw, const float *bias, float *C, size_t ldc);
 
-    /* Symmetric per-row quantization: scale[m] = max_k |A[m][k]| / 127,
-     * Q[m][k] = round_half_away(A[m][k] / scale[m]) clamped to [-127, 127];
-     * an all-zero row gets scale 0 and zeros. */
-    void (*qs8_quantize_rows)(size_t M, size_t K, const float *A, size_t lda, int8_t *Q,
-                              size_t ldq, float *scale);
+    /* Asymmetric per-row quantization to uint8 (the range always holds 0, so
+     * that 0 is exact): lo = min(0, min_k A), hi = max(0, max_k A),
+     * scale[m] = (hi - lo) / 255, zp[m] = round(-lo / scale) in [0, 255],
+     * Q = clamp(round(A / scale) + zp, 0, 255) (round half away from zero);
+     * an all-zero row gets scale 0, zp 0 and zeros. Asymmetric because the
+     * inputs of half the matrices (after GELU) are nearly all positive:
+     * symmetric int8 would waste half its codes there. */
+    void (*qu8_quantize_rows)(size_t M, size_t K, const float *A, size_t lda, uint8_t *Q,
+                              size_t ldq, float *scale, int32_t *zp);
 
-    /* ACC[m][n] = sum_k Q[m][k] * W[n][k] in int32, then
-     * C[m][n] = (float)ACC * (a_scale[m] * w_scale[n]) + (bias ? bias[n] : 0).
-     * w_scale has N entries (per output channel). */
-    void (*qs8_gemm)(size_t M, size_t N, size_t K, const int8_t *Q, size_t ldq,
-                     const float *a_scale, const int8_t *W, size_t ldw, const float *w_scale,
-                     const float *bias, float *C, size_t ldc);
+    /* ACC[m][n] = sum_k Q[m][k] * W[n][k] (uint8 x int8 -> int32, exact), then
+     * C[m][n] = (float)(ACC - zp[m] * w_sum[n]) * (a_scale[m] * w_scale[n])
+     *           + (bias ? bias[n] : 0),
+     * with w_sum[n] = sum_k W[n][k] (stored in the model) and w_scale one
+     * scale per output channel. K <= 65536 keeps ACC inside int32. */
+    void (*qu8s8_gemm)(size_t M, size_t N, size_t K, const uint8_t *Q, size_t ldq,
+                       const float *a_scale, const int32_t *a_zp, const int8_t *W, size_t ldw,
+                       const float *w_scale, const int32_t *w_sum, const float *bias, float *C,
+                       size_t ldc);
 } tr_kernels;
 
 /* The kernels this CPU runs best (this build: the reference kernels). */
@@ -41,11 +48,12 @@ const tr_kernels *tr_kernels_ref(void);
 void tr_f32_gemm_ukernel_1x1__ref(size_t M, size_t N, size_t K, const float *A, size_t lda,
                                   const float *W, size_t ldw, const float *bias, float *C,
                                   size_t ldc);
-void tr_qs8_quantize_rows__ref(size_t M, size_t K, const float *A, size_t lda, int8_t *Q,
-                               size_t ldq, float *scale);
-void tr_qs8_gemm_ukernel_1x1__ref(size_t M, size_t N, size_t K, const int8_t *Q, size_t ldq,
-                                  const float *a_scale, const int8_t *W, size_t ldw,
-                                  const float *w_scale, const float *bias, float *C, size_t ldc);
+void tr_qu8_quantize_rows__ref(size_t M, size_t K, const float *A, size_t lda, uint8_t *Q,
+                               size_t ldq, float *scale, int32_t *zp);
+void tr_qu8s8_gemm_ukernel_1x1__ref(size_t M, size_t N, size_t K, const uint8_t *Q, size_t ldq,
+                                    const float *a_scale, const int32_t *a_zp, const int8_t *W,
+                                    size_t ldw, const float *w_scale, const int32_t *w_sum,
+                                    const float *bias, float *C, size_t ldc);
 
 /* Row-wise reference ops (used by the operators directly). */
 void tr_f32_layernorm__ref(size_t rows, size_t n, const float *x, const float *gamma,

@@ -1,22 +1,32 @@
 /* op_fully_connected.c - out = act(x W^T + b).
- * With an I8 weight the activations are quantized per row at run time
- * (symmetric int8, one scale per row), multiplied in int32 and dequantized
- * with the per-output-channel weight scales. */
+ * inputs: (x, W, b optional, w_sum) - w_sum (I32 [N], the row sums of W)
+ * comes with an I8 W only. With an I8 weight the activations are quantized
+ * per row at run time (uint8 with a zero point, one scale per row),
+ * multiplied in int32 and dequantized with the per-output-channel weight
+ * scales; w_sum removes the zero point's contribution. */
 #include "ops/ops.h"
 
 static int check(const tr_node *n, const tr_tensor *const *in, const tr_tensor *out, char *msg,
                  size_t len)
 {
-    const tr_tensor *x = in[0], *w = in[1], *b = in[2];
+    const tr_tensor *x = in[0], *w = in[1], *b = in[2], *ws = in[3];
     if (x->dtype != TR_DT_F32 || x->ndim != 2 || w->kind != TR_TK_CONSTANT || w->ndim != 2 ||
         (w->dtype != TR_DT_F32 && w->dtype != TR_DT_I8) || x->dims[1] != w->dims[1]) {
         tr_msg(msg, len, "fully connected '%.*s': needs F32 [rows, K] x constant [N, K]",
                (int)w->name_len, w->name);
         return TINYRANK_ERR_CORRUPT_MODEL;
     }
-    if (w->dtype == TR_DT_I8 && (w->quant_axis != 0 || w->n_scales != (uint32_t)w->dims[0])) {
-        tr_msg(msg, len, "I8 weight '%.*s' needs one scale per output channel", (int)w->name_len,
-               w->name);
+    if (w->dtype == TR_DT_I8 && (w->quant_axis != 0 || w->n_scales != (uint32_t)w->dims[0] ||
+                                 w->dims[1] > 65536)) {
+        tr_msg(msg, len, "I8 weight '%.*s' needs one scale per output channel (and K <= 65536)",
+               (int)w->name_len, w->name);
+        return TINYRANK_ERR_CORRUPT_MODEL;
+    }
+    if ((w->dtype == TR_DT_I8) != (ws != NULL) ||
+        (ws != NULL && (ws->kind != TR_TK_CONSTANT || ws->dtype != TR_DT_I32 || ws->ndim != 1 ||
+                        ws->dims[0] != w->dims[0]))) {
+        tr_msg(msg, len, "I8 weight '%.*s' needs its row sums as a constant I32 [%d] input",
+               (int)w->name_len, w->name, (int)w->dims[0]);
         return TINYRANK_ERR_CORRUPT_MODEL;
     }
     if (b != NULL && (b->kind != TR_TK_CONSTANT || b->dtype != TR_DT_F32 || b->ndim != 1 ||
@@ -47,7 +57,7 @@ static size_t scratch(const tr_node *n, const tr_tensor *const *in, const tr_ten
         return 0;
     size_t rows = tr_dim_value(in[0]->dims[0], max);
     size_t k = (size_t)in[0]->dims[1];
-    return tr_align64(rows * k) + tr_align64(rows * sizeof(float));
+    return tr_align64(rows * k) + tr_align64(rows * sizeof(float)) + tr_align64(rows * sizeof(int32_t));
 }
 
 static int eval(tr_exec *x, const tr_node *n)
@@ -61,13 +71,15 @@ static int eval(tr_exec *x, const tr_node *n)
     if (w->dtype == TR_DT_F32) {
         x->k->f32_gemm(M, N, K, a, K, w->data, K, bias, c, N);
     } else {
-        int8_t *q = x->scratch;
-        float *a_scale = (float *)((uint8_t *)x->scratch + tr_align64(M * K));
-        x->k->qs8_quantize_rows(M, K, a, K, q, K, a_scale);
-        x->k->qs8_gemm(M, N, K, q, K, a_scale, w->data, K, w->scales, bias, c, N);
+        uint8_t *q = x->scratch;
+        float *a_scale = (float *)(void *)(q + tr_align64(M * K));
+        int32_t *a_zp = (int32_t *)(void *)((uint8_t *)a_scale + tr_align64(M * sizeof(float)));
+        const int32_t *w_sum = tr_exec_data(x, n->in[3]);
+        x->k->qu8_quantize_rows(M, K, a, K, q, K, a_scale, a_zp);
+        x->k->qu8s8_gemm(M, N, K, q, K, a_scale, a_zp, w->data, K, w->scales, w_sum, bias, c, N);
     }
     tr_apply_activation(n->opt.fc.activation, c, M * N);
     return TINYRANK_OK;
 }
 
-const tr_op_def tr_op_fully_connected = {"FULLY_CONNECTED", 2, 3, check, scratch, eval};
+const tr_op_def tr_op_fully_connected = {"FULLY_CONNECTED", 2, 4, check, scratch, eval};

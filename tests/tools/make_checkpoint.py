@@ -190,7 +190,7 @@ def make_config(a, dtype):
         "hidden_dropout_prob": 0.1,
         "hidden_size": a.hidden,
         "id2label": {"0": "LABEL_0"},
-        "initializer_range": 0.02,
+        "initializer_range": a.init_std,
         "intermediate_size": a.intermediate,
         "label2id": {"LABEL_0": 0},
         "layer_norm_eps": 1e-12,
@@ -224,6 +224,10 @@ def parse_args(argv):
     p.add_argument("--shards", type=int, default=1)
     p.add_argument("--vocab", nargs="+", default=["english"], metavar="KIND",
                    help="'english' (synthetic) or 'bert-file PATH' (a vocab.txt)")
+    p.add_argument("--init-std", type=float, default=0.02,
+                   help="std of the random weights (initializer_range; transformers' default 0.02 "
+                        "gives a [CLS] vector that hardly depends on the input: use e.g. 0.1 for "
+                        "models whose scores should vary between passages)")
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)
 

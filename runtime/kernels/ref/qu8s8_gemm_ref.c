@@ -1,0 +1,62 @@
+/* qu8s8_gemm_ref.c - reference dynamic quantization of activations (uint8,
+ * asymmetric, per row) and the uint8 x int8 -> int32 GEMM with per-output-
+ * channel weight scales. The integer part is exact, so every optimized
+ * kernel must reproduce ACC bit for bit (AVX-512 VNNI's vpdpbusd and Arm
+ * i8mm's usmmla take exactly these operand types). */
+#include <math.h>
+
+#include "kernels/kernels.h"
+
+void tr_qu8_quantize_rows__ref(size_t M, size_t K, const float *A, size_t lda, uint8_t *Q,
+                               size_t ldq, float *scale, int32_t *zp)
+{
+    for (size_t m = 0; m < M; m++) {
+        const float *a = A + m * lda;
+        uint8_t *q = Q + m * ldq;
+        float lo = 0.0f, hi = 0.0f;
+        for (size_t k = 0; k < K; k++) {
+            lo = a[k] < lo ? a[k] : lo;
+            hi = a[k] > hi ? a[k] : hi;
+        }
+        float range = hi - lo;
+        if (!(range > 0.0f) || !isfinite(range)) {
+            /* all zeros (or non-finite input, which int8 cannot carry):
+             * zeros keep the output finite and defined */
+            for (size_t k = 0; k < K; k++)
+                q[k] = 0;
+            scale[m] = 0.0f;
+            zp[m] = 0;
+            continue;
+        }
+        float s = range / 255.0f;
+        float inv = 255.0f / range;
+        float z = roundf(-lo * inv);
+        z = z < 0.0f ? 0.0f : (z > 255.0f ? 255.0f : z);
+        for (size_t k = 0; k < K; k++) {
+            float v = roundf(a[k] * inv) + z;
+            v = v < 0.0f ? 0.0f : (v > 255.0f ? 255.0f : v);
+            q[k] = (uint8_t)v;
+        }
+        scale[m] = s;
+        zp[m] = (int32_t)z;
+    }
+}
+
+void tr_qu8s8_gemm_ukernel_1x1__ref(size_t M, size_t N, size_t K, const uint8_t *Q, size_t ldq,
+                                    const float *a_scale, const int32_t *a_zp, const int8_t *W,
+                                    size_t ldw, const float *w_scale, const int32_t *w_sum,
+                                    const float *bias, float *C, size_t ldc)
+{
+    for (size_t m = 0; m < M; m++) {
+        const uint8_t *q = Q + m * ldq;
+        for (size_t n = 0; n < N; n++) {
+            const int8_t *w = W + n * ldw;
+            int32_t acc = 0;
+            for (size_t k = 0; k < K; k++)
+                acc += (int32_t)q[k] * (int32_t)w[k];
+            acc -= a_zp[m] * w_sum[n];
+            float v = (float)acc * (a_scale[m] * w_scale[n]);
+            C[m * ldc + n] = bias ? v + bias[n] : v;
+        }
+    }
+}
