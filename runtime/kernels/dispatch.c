@@ -20,3 +20,13 @@ const tr_kernels *tr_kernels_select(void)
 {
     return &k_ref;
 }
+
+size_t tr_kernels_count(void)
+{
+    return 1;
+}
+
+const tr_kernels *tr_kernels_at(size_t i)
+{
+    return i == 0 ? &k_ref : NULL;
+}

@@ -41,6 +41,10 @@ typedef struct tr_kernels {
 
 /* The kernels this CPU runs best (this build: the reference kernels). */
 const tr_kernels *tr_kernels_select(void);
+/* Every kernel set this build has that this CPU can run (index 0 is the
+ * reference); the differential tests walk them all. */
+size_t tr_kernels_count(void);
+const tr_kernels *tr_kernels_at(size_t i);
 /* The portable reference kernels. */
 const tr_kernels *tr_kernels_ref(void);
 
