@@ -70,10 +70,14 @@ static void test_qu8_quantize_rows(void **state)
             {-127.5f, 0.0f, 127.5f, 0.5f, -0.5f},
         };
         const size_t M = sizeof rows / sizeof *rows, K = 5;
-        uint8_t Q[sizeof rows / sizeof *rows][5];
+        uint8_t Q[sizeof rows / sizeof *rows][64];
         float scale[sizeof rows / sizeof *rows];
         int32_t zp[sizeof rows / sizeof *rows];
-        k->qu8_quantize_rows(M, K, &rows[0][0], K, &Q[0][0], K, scale, zp);
+        memset(Q, 0xAB, sizeof Q);
+        k->qu8_quantize_rows(M, K, &rows[0][0], K, &Q[0][0], 64, scale, zp);
+        for (size_t m = 0; m < M; m++)
+            for (size_t i = K; i < 64; i++)
+                assert_int_equal(Q[m][i], 0); /* the row tail is zeroed */
         for (size_t m = 0; m < M; m++) {
             double lo = 0, hi = 0;
             for (size_t i = 0; i < K; i++) {
@@ -104,6 +108,18 @@ static void test_qu8_quantize_rows(void **state)
     }
 }
 
+/* Packs row-major W [N][K] into N16K4 (the layout is spelled out here
+ * independently of the runtime's index helper). */
+static int8_t *pack(const int8_t *W, size_t N, size_t K)
+{
+    size_t kp = (K + 3) / 4 * 4, np = (N + 15) / 16 * 16;
+    int8_t *p = calloc(np * kp, 1);
+    for (size_t n = 0; n < N; n++)
+        for (size_t k = 0; k < K; k++)
+            p[(n / 16) * (kp * 16) + (k / 4) * 64 + (n % 16) * 4 + (k % 4)] = W[n * K + k];
+    return p;
+}
+
 static void test_qu8s8_gemm_integer_exact(void **state)
 {
     (void)state;
@@ -111,11 +127,14 @@ static void test_qu8s8_gemm_integer_exact(void **state)
         const tr_kernels *k = tr_kernels_at(ki);
         for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
             size_t M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
-            uint8_t *Q = malloc(M * K);
+            size_t ldq = tr_qu8_row_bytes(K);
+            uint8_t *Q = calloc(M * ldq, 1);
             int8_t *W = malloc(N * K);
             float *as = malloc(M * 4), *ws = malloc(N * 4), *C = malloc(M * N * 4);
             int32_t *zp = malloc(M * 4), *wsum = malloc(N * 4);
-            for (size_t i = 0; i < M * K; i++) Q[i] = (uint8_t)(rng = rng * 1664525u + 1013904223u, rng >> 24);
+            for (size_t m = 0; m < M; m++)
+                for (size_t i = 0; i < K; i++)
+                    Q[m * ldq + i] = (uint8_t)(rng = rng * 1664525u + 1013904223u, rng >> 24);
             for (size_t i = 0; i < N * K; i++) W[i] = (int8_t)((int)((rng = rng * 1664525u + 1013904223u) >> 24) % 255 - 127);
             /* extremes too: 255 x -127 everywhere in the first row/column */
             for (size_t i = 0; i < K; i++) { Q[i] = 255; W[i] = -127; }
@@ -126,13 +145,14 @@ static void test_qu8s8_gemm_integer_exact(void **state)
                 for (size_t i = 0; i < K; i++) t += W[n * K + i];
                 wsum[n] = t;
             }
+            int8_t *Wp = pack(W, N, K);
             /* with unit scales and no bias the output is the exact integer */
-            k->qu8s8_gemm(M, N, K, Q, K, as, zp, W, K, ws, wsum, NULL, C, N);
+            k->qu8s8_gemm(M, N, K, Q, ldq, as, zp, Wp, ws, wsum, NULL, C, N);
             for (size_t m = 0; m < M; m++)
                 for (size_t n = 0; n < N; n++) {
                     int64_t want = 0;
                     for (size_t i = 0; i < K; i++)
-                        want += ((int64_t)Q[m * K + i] - zp[m]) * W[n * K + i];
+                        want += ((int64_t)Q[m * ldq + i] - zp[m]) * W[n * K + i];
                     if ((double)want != (double)C[m * N + n] && fabs((double)want) < 16777216.0)
                         fail_msg("%s qu8s8_gemm %zux%zux%zu [%zu,%zu]: %.1f vs %lld", k->name, M, N,
                                  K, m, n, C[m * N + n], (long long)want);
@@ -142,16 +162,16 @@ static void test_qu8s8_gemm_integer_exact(void **state)
             for (size_t n = 0; n < N; n++) ws[n] = 0.25f / (float)(n + 1);
             float *bias = malloc(N * 4);
             for (size_t n = 0; n < N; n++) bias[n] = (float)n - 2.0f;
-            k->qu8s8_gemm(M, N, K, Q, K, as, zp, W, K, ws, wsum, bias, C, N);
+            k->qu8s8_gemm(M, N, K, Q, ldq, as, zp, Wp, ws, wsum, bias, C, N);
             for (size_t m = 0; m < M; m++)
                 for (size_t n = 0; n < N; n++) {
                     int64_t acc = 0;
                     for (size_t i = 0; i < K; i++)
-                        acc += ((int64_t)Q[m * K + i] - zp[m]) * W[n * K + i];
+                        acc += ((int64_t)Q[m * ldq + i] - zp[m]) * W[n * K + i];
                     double want = (double)acc * as[m] * ws[n] + bias[n];
                     assert_true(fabs(want - C[m * N + n]) <= 1e-5 * (1 + fabs(want)));
                 }
-            free(Q), free(W), free(as), free(ws), free(C), free(zp), free(wsum), free(bias);
+            free(Q), free(W), free(Wp), free(as), free(ws), free(C), free(zp), free(wsum), free(bias);
         }
     }
 }

@@ -34,10 +34,16 @@ int tr_arch_bert_build(tr_arch_ctx *c);
  * NULL (with c->err set) when missing, mis-shaped or of an unsupported dtype. */
 float *tr_arch_load_f32(tr_arch_ctx *c, const char *name, int ndim, const int64_t *shape);
 
-/* Adds tensor `name` as a constant: F32, or (quantize != 0) I8 with one
- * scale per row. Returns its index, -1 on error (c->err set). */
-int32_t tr_arch_constant(tr_arch_ctx *c, const char *name, int ndim, const int64_t *shape,
-                         int quantize);
+/* How tr_arch_constant stores a tensor. */
+enum {
+    TR_ARCH_F32 = 0,       /* as it is, float32 */
+    TR_ARCH_I8_ROWS = 1,   /* int8, one scale per row, row-major (embedding tables) */
+    TR_ARCH_I8_PACKED = 2  /* int8, one scale per output channel, packed N16K4 (GEMM weights) */
+};
+
+/* Adds tensor `name` as a constant stored as `how` (TR_ARCH_*). Returns its
+ * index, -1 on error (c->err set). */
+int32_t tr_arch_constant(tr_arch_ctx *c, const char *name, int ndim, const int64_t *shape, int how);
 
 /* For an I8 weight [N][K]: a constant "<name>:row_sums" I32 [N] with
  * sum_k W[n][k], which the uint8 x int8 GEMM needs for the activations'

@@ -5,6 +5,7 @@
 
 #include "converter/arch/arch.h"
 #include "converter/quantize/quantize.h"
+#include "kernels/kernels.h"
 #include "tinyrank.h"
 
 static void shape_str(char *buf, size_t len, int ndim, const int64_t *shape)
@@ -47,8 +48,7 @@ float *tr_arch_load_f32(tr_arch_ctx *c, const char *name, int ndim, const int64_
     return data;
 }
 
-int32_t tr_arch_constant(tr_arch_ctx *c, const char *name, int ndim, const int64_t *shape,
-                         int quantize)
+int32_t tr_arch_constant(tr_arch_ctx *c, const char *name, int ndim, const int64_t *shape, int how)
 {
     float *w = tr_arch_load_f32(c, name, ndim, shape);
     if (w == NULL)
@@ -59,7 +59,7 @@ int32_t tr_arch_constant(tr_arch_ctx *c, const char *name, int ndim, const int64
         dims[i] = (int32_t)shape[i];
         numel *= (size_t)shape[i];
     }
-    if (!quantize || ndim != 2)
+    if (how == TR_ARCH_F32 || ndim != 2)
         return tr_ir_constant(c->ir, name, TR_DT_F32, ndim, dims, w, numel * sizeof(float), NULL, 0);
     size_t rows = (size_t)shape[0], cols = (size_t)shape[1];
     int8_t *q = malloc(numel ? numel : 1);
@@ -73,9 +73,25 @@ int32_t tr_arch_constant(tr_arch_ctx *c, const char *name, int ndim, const int64
     }
     tr_quantize_rows_s8(w, rows, cols, q, scales);
     free(w);
-    int32_t idx = tr_ir_constant(c->ir, name, TR_DT_I8, 2, dims, q, numel, scales, (uint32_t)rows);
-    if (idx >= 0)
+    size_t bytes = numel;
+    uint8_t layout = TR_LAYOUT_ROW_MAJOR;
+    if (how == TR_ARCH_I8_PACKED) {
+        int8_t *packed = tr_pack_n16k4(q, rows, cols);
+        free(q);
+        if (packed == NULL) {
+            free(scales);
+            snprintf(c->err, c->errlen, "out of memory packing '%s'", name);
+            return -1;
+        }
+        q = packed;
+        bytes = tr_n16k4_bytes(rows, cols);
+        layout = TR_LAYOUT_N16K4;
+    }
+    int32_t idx = tr_ir_constant(c->ir, name, TR_DT_I8, 2, dims, q, bytes, scales, (uint32_t)rows);
+    if (idx >= 0) {
         c->ir->tensors[idx].quant_axis = 0;
+        c->ir->tensors[idx].layout = layout;
+    }
     return idx;
 }
 
@@ -93,7 +109,7 @@ int32_t tr_arch_row_sums(tr_arch_ctx *c, int32_t weight)
     for (size_t r = 0; r < rows; r++) {
         int32_t s = 0;
         for (size_t k = 0; k < cols; k++)
-            s += q[r * cols + k];
+            s += q[w->layout == TR_LAYOUT_N16K4 ? tr_n16k4_index(r, k, cols) : r * cols + k];
         sums[r] = s;
     }
     snprintf(name, sizeof name, "%s:row_sums", w->name);

@@ -79,9 +79,9 @@ static int32_t fc(tr_arch_ctx *c, int32_t x, int32_t rows, const char *prefix, i
     char name[256];
     const int64_t wshape[2] = {n, k}, bshape[1] = {n};
     snprintf(name, sizeof name, "%s.weight", prefix);
-    int32_t w = tr_arch_constant(c, name, 2, wshape, quantize);
+    int32_t w = tr_arch_constant(c, name, 2, wshape, quantize ? TR_ARCH_I8_PACKED : TR_ARCH_F32);
     snprintf(name, sizeof name, "%s.bias", prefix);
-    int32_t b = w < 0 ? -1 : tr_arch_constant(c, name, 1, bshape, 0);
+    int32_t b = w < 0 ? -1 : tr_arch_constant(c, name, 1, bshape, TR_ARCH_F32);
     if (w < 0 || b < 0)
         return -1;
     int32_t sums = quantize ? tr_arch_row_sums(c, w) : -1;
@@ -100,9 +100,9 @@ static int32_t layernorm(tr_arch_ctx *c, int32_t x, int32_t rows, const char *pr
     char name[256];
     const int64_t shape[1] = {h};
     snprintf(name, sizeof name, "%s.weight", prefix);
-    int32_t g = tr_arch_constant(c, name, 1, shape, 0);
+    int32_t g = tr_arch_constant(c, name, 1, shape, TR_ARCH_F32);
     snprintf(name, sizeof name, "%s.bias", prefix);
-    int32_t b = g < 0 ? -1 : tr_arch_constant(c, name, 1, shape, 0);
+    int32_t b = g < 0 ? -1 : tr_arch_constant(c, name, 1, shape, TR_ARCH_F32);
     if (g < 0 || b < 0)
         return -1;
     snprintf(name, sizeof name, "%s:out", prefix);
@@ -125,7 +125,7 @@ static int32_t embed(tr_arch_ctx *c, int32_t ids, const char *table_name, int64_
 {
     char name[256];
     const int64_t shape[2] = {rows, h};
-    int32_t t = tr_arch_constant(c, table_name, 2, shape, quantize);
+    int32_t t = tr_arch_constant(c, table_name, 2, shape, quantize ? TR_ARCH_I8_ROWS : TR_ARCH_F32);
     if (t < 0)
         return -1;
     snprintf(name, sizeof name, "%s:out", table_name);

@@ -2,6 +2,9 @@
 #include "converter/quantize/quantize.h"
 
 #include <math.h>
+#include <stdlib.h>
+
+#include "kernels/kernels.h"
 
 void tr_quantize_rows_s8(const float *w, size_t rows, size_t cols, int8_t *q, float *scales)
 {
@@ -30,4 +33,15 @@ double tr_quantize_max_error(const float *w, size_t rows, size_t cols, const int
             worst = e > worst ? e : worst;
         }
     return worst;
+}
+
+int8_t *tr_pack_n16k4(const int8_t *w, size_t n, size_t k)
+{
+    int8_t *p = calloc(tr_n16k4_bytes(n, k) + 1, 1);
+    if (p == NULL)
+        return NULL;
+    for (size_t r = 0; r < n; r++)
+        for (size_t c = 0; c < k; c++)
+            p[tr_n16k4_index(r, c, k)] = w[r * k + c];
+    return p;
 }

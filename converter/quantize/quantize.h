@@ -15,4 +15,9 @@ void tr_quantize_rows_s8(const float *w, size_t rows, size_t cols, int8_t *q, fl
 double tr_quantize_max_error(const float *w, size_t rows, size_t cols, const int8_t *q,
                              const float *scales);
 
+/* Packs a row-major int8 matrix [n][k] into the N16K4 layout the int8 GEMM
+ * kernels read (runtime/format/tinyrank.fbs), zero-padded; malloc'd, NULL
+ * when out of memory. */
+int8_t *tr_pack_n16k4(const int8_t *w, size_t n, size_t k);
+
 #endif

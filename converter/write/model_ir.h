@@ -21,6 +21,7 @@ typedef struct tr_ir_tensor {
     float *scales; /* I8: owned */
     uint32_t n_scales;
     int quant_axis;
+    uint8_t layout; /* TR_LAYOUT_* */
 } tr_ir_tensor;
 
 typedef struct tr_ir_tokenizer {

@@ -30,7 +30,7 @@ static tr_fbn *build_tensor(tr_fbb *b, const tr_ir_tensor *t, int32_t blob)
         tr_fbt_child(tt, F_TENSOR_SCALES, tr_fbb_vec(b, t->scales, t->n_scales, 4, 4));
         tr_fbt_i32(tt, F_TENSOR_QUANT_AXIS, t->quant_axis);
     }
-    tr_fbt_u8(tt, F_TENSOR_LAYOUT, TR_LAYOUT_ROW_MAJOR);
+    tr_fbt_u8(tt, F_TENSOR_LAYOUT, t->layout);
     return tt;
 }
 

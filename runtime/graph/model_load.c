@@ -55,8 +55,8 @@ bool tr_model_tensor(const tinyrank_model *m, uint32_t i, tr_tensor *t)
         !tr_fb_i32(&tt, F_TENSOR_QUANT_AXIS, 0, &t->quant_axis) ||
         !tr_fb_u8(&tt, F_TENSOR_LAYOUT, TR_LAYOUT_ROW_MAJOR, &t->layout))
         return false;
-    if (t->kind > TR_TK_PERSISTENT || tr_dtype_size(t->dtype) == 0 ||
-        t->layout != TR_LAYOUT_ROW_MAJOR || shape.count < 1 || shape.count > TR_MAX_DIMS)
+    if (t->kind > TR_TK_PERSISTENT || tr_dtype_size(t->dtype) == 0 || t->layout > TR_LAYOUT_N16K4 ||
+        shape.count < 1 || shape.count > TR_MAX_DIMS)
         return false;
     t->ndim = (int)shape.count;
     uint64_t numel = 1;
@@ -82,7 +82,13 @@ bool tr_model_tensor(const tinyrank_model *m, uint32_t i, tr_tensor *t)
         return false;
     const uint8_t *b = m->blobs.data + (size_t)blob * TR_FB_BLOB_SIZE;
     uint64_t off = tr_fb_load_u64(b), size = tr_fb_load_u64(b + 8);
-    if (size != numel * tr_dtype_size(t->dtype))
+    uint64_t want = numel * tr_dtype_size(t->dtype);
+    if (t->layout == TR_LAYOUT_N16K4) {
+        if (t->dtype != TR_DT_I8 || t->ndim != 2)
+            return false; /* the packed layout is for int8 matrices */
+        want = tr_n16k4_bytes((size_t)t->dims[0], (size_t)t->dims[1]);
+    }
+    if (size != want)
         return false;
     /* blob bounds were verified at load; re-check cheaply for safety */
     if (off > m->size - m->blob_base || size > m->size - m->blob_base - off)

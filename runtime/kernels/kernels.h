@@ -22,7 +22,8 @@ typedef struct tr_kernels {
      * that 0 is exact): lo = min(0, min_k A), hi = max(0, max_k A),
      * scale[m] = (hi - lo) / 255, zp[m] = round(-lo / scale) in [0, 255],
      * Q = clamp(round(A / scale) + zp, 0, 255) (round half away from zero);
-     * an all-zero row gets scale 0, zp 0 and zeros. Asymmetric because the
+     * an all-zero row gets scale 0, zp 0 and zeros. Bytes K..ldq-1 of each
+     * row are set to 0. Asymmetric because the
      * inputs of half the matrices (after GELU) are nearly all positive:
      * symmetric int8 would waste half its codes there. */
     void (*qu8_quantize_rows)(size_t M, size_t K, const float *A, size_t lda, uint8_t *Q,
@@ -32,9 +33,14 @@ typedef struct tr_kernels {
      * C[m][n] = (float)(ACC - zp[m] * w_sum[n]) * (a_scale[m] * w_scale[n])
      *           + (bias ? bias[n] : 0),
      * with w_sum[n] = sum_k W[n][k] (stored in the model) and w_scale one
-     * scale per output channel. K <= 65536 keeps ACC inside int32. */
+     * scale per output channel. W is packed N16K4 (see tinyrank.fbs and
+     * tr_n16k4_index) with kp = round_up(K, 4); a caller may pass a range of
+     * 16-channel blocks by offsetting W by (n0 / 16) * kp * 16 bytes and the
+     * per-channel arrays by n0. Q rows hold ldq >= round_up(K, 64) bytes whose
+     * tail past K is zero (tr_qu8_quantize_rows writes it), so that kernels
+     * may read whole 4- or 64-byte groups. K <= 65536 keeps ACC in int32. */
     void (*qu8s8_gemm)(size_t M, size_t N, size_t K, const uint8_t *Q, size_t ldq,
-                       const float *a_scale, const int32_t *a_zp, const int8_t *W, size_t ldw,
+                       const float *a_scale, const int32_t *a_zp, const int8_t *W,
                        const float *w_scale, const int32_t *w_sum, const float *bias, float *C,
                        size_t ldc);
 } tr_kernels;
@@ -56,8 +62,27 @@ void tr_qu8_quantize_rows__ref(size_t M, size_t K, const float *A, size_t lda, u
                                size_t ldq, float *scale, int32_t *zp);
 void tr_qu8s8_gemm_ukernel_1x1__ref(size_t M, size_t N, size_t K, const uint8_t *Q, size_t ldq,
                                     const float *a_scale, const int32_t *a_zp, const int8_t *W,
-                                    size_t ldw, const float *w_scale, const int32_t *w_sum,
-                                    const float *bias, float *C, size_t ldc);
+                                    const float *w_scale, const int32_t *w_sum, const float *bias,
+                                    float *C, size_t ldc);
+
+/* The N16K4 packed int8 layout (see tinyrank.fbs). */
+static inline size_t tr_round_up(size_t x, size_t m)
+{
+    return (x + m - 1) / m * m;
+}
+static inline size_t tr_n16k4_bytes(size_t n, size_t k)
+{
+    return tr_round_up(n, 16) * tr_round_up(k, 4);
+}
+static inline size_t tr_n16k4_index(size_t n, size_t k, size_t K)
+{
+    return ((n / 16) * (tr_round_up(K, 4) / 4) + k / 4) * 64 + (n % 16) * 4 + k % 4;
+}
+/* Row stride of quantized activations for K inputs. */
+static inline size_t tr_qu8_row_bytes(size_t k)
+{
+    return tr_round_up(k, 64);
+}
 
 /* Row-wise reference ops (used by the operators directly). */
 void tr_f32_layernorm__ref(size_t rows, size_t n, const float *x, const float *gamma,

@@ -16,9 +16,12 @@ static int check(const tr_node *n, const tr_tensor *const *in, const tr_tensor *
                (int)w->name_len, w->name);
         return TINYRANK_ERR_CORRUPT_MODEL;
     }
-    if (w->dtype == TR_DT_I8 && (w->quant_axis != 0 || w->n_scales != (uint32_t)w->dims[0] ||
-                                 w->dims[1] > 65536)) {
-        tr_msg(msg, len, "I8 weight '%.*s' needs one scale per output channel (and K <= 65536)",
+    if ((w->dtype == TR_DT_I8) != (w->layout == TR_LAYOUT_N16K4) ||
+        (w->dtype == TR_DT_I8 && (w->quant_axis != 0 || w->n_scales != (uint32_t)w->dims[0] ||
+                                  w->dims[1] > 65536))) {
+        tr_msg(msg, len,
+               "weight '%.*s': int8 weights must be packed N16K4 with one scale per output "
+               "channel (and K <= 65536); f32 weights row-major",
                (int)w->name_len, w->name);
         return TINYRANK_ERR_CORRUPT_MODEL;
     }
@@ -56,7 +59,7 @@ static size_t scratch(const tr_node *n, const tr_tensor *const *in, const tr_ten
     if (in[1]->dtype != TR_DT_I8)
         return 0;
     size_t rows = tr_dim_value(in[0]->dims[0], max);
-    size_t k = (size_t)in[0]->dims[1];
+    size_t k = tr_qu8_row_bytes((size_t)in[0]->dims[1]);
     return tr_align64(rows * k) + tr_align64(rows * sizeof(float)) + tr_align64(rows * sizeof(int32_t));
 }
 
@@ -71,12 +74,13 @@ static int eval(tr_exec *x, const tr_node *n)
     if (w->dtype == TR_DT_F32) {
         x->k->f32_gemm(M, N, K, a, K, w->data, K, bias, c, N);
     } else {
+        const size_t ldq = tr_qu8_row_bytes(K);
         uint8_t *q = x->scratch;
-        float *a_scale = (float *)(void *)(q + tr_align64(M * K));
+        float *a_scale = (float *)(void *)(q + tr_align64(M * ldq));
         int32_t *a_zp = (int32_t *)(void *)((uint8_t *)a_scale + tr_align64(M * sizeof(float)));
         const int32_t *w_sum = tr_exec_data(x, n->in[3]);
-        x->k->qu8_quantize_rows(M, K, a, K, q, K, a_scale, a_zp);
-        x->k->qu8s8_gemm(M, N, K, q, K, a_scale, a_zp, w->data, K, w->scales, w_sum, bias, c, N);
+        x->k->qu8_quantize_rows(M, K, a, K, q, ldq, a_scale, a_zp);
+        x->k->qu8s8_gemm(M, N, K, q, ldq, a_scale, a_zp, w->data, w->scales, w_sum, bias, c, N);
     }
     tr_apply_activation(n->opt.fc.activation, c, M * N);
     return TINYRANK_OK;

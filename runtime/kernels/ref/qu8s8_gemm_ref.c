@@ -22,7 +22,7 @@ void tr_qu8_quantize_rows__ref(size_t M, size_t K, const float *A, size_t lda, u
         if (!(range > 0.0f) || !isfinite(range)) {
             /* all zeros (or non-finite input, which int8 cannot carry):
              * zeros keep the output finite and defined */
-            for (size_t k = 0; k < K; k++)
+            for (size_t k = 0; k < ldq; k++)
                 q[k] = 0;
             scale[m] = 0.0f;
             zp[m] = 0;
@@ -37,6 +37,8 @@ void tr_qu8_quantize_rows__ref(size_t M, size_t K, const float *A, size_t lda, u
             v = v < 0.0f ? 0.0f : (v > 255.0f ? 255.0f : v);
             q[k] = (uint8_t)v;
         }
+        for (size_t k = K; k < ldq; k++)
+            q[k] = 0;
         scale[m] = s;
         zp[m] = (int32_t)z;
     }
@@ -44,16 +46,15 @@ void tr_qu8_quantize_rows__ref(size_t M, size_t K, const float *A, size_t lda, u
 
 void tr_qu8s8_gemm_ukernel_1x1__ref(size_t M, size_t N, size_t K, const uint8_t *Q, size_t ldq,
                                     const float *a_scale, const int32_t *a_zp, const int8_t *W,
-                                    size_t ldw, const float *w_scale, const int32_t *w_sum,
-                                    const float *bias, float *C, size_t ldc)
+                                    const float *w_scale, const int32_t *w_sum, const float *bias,
+                                    float *C, size_t ldc)
 {
     for (size_t m = 0; m < M; m++) {
         const uint8_t *q = Q + m * ldq;
         for (size_t n = 0; n < N; n++) {
-            const int8_t *w = W + n * ldw;
             int32_t acc = 0;
             for (size_t k = 0; k < K; k++)
-                acc += (int32_t)q[k] * (int32_t)w[k];
+                acc += (int32_t)q[k] * (int32_t)W[tr_n16k4_index(n, k, K)];
             acc -= a_zp[m] * w_sum[n];
             float v = (float)acc * (a_scale[m] * w_scale[n]);
             C[m * ldc + n] = bias ? v + bias[n] : v;
