@@ -9,6 +9,10 @@ static const tr_kernels k_ref = {
     tr_f32_gemm_ukernel_1x1__ref,
     tr_qu8_quantize_rows__ref,
     tr_qu8s8_gemm_ukernel_1x1__ref,
+    tr_f32_layernorm__ref,
+    tr_f32_rmsnorm__ref,
+    tr_f32_activation__ref,
+    tr_f32_attention__ref,
 };
 
 const tr_kernels *tr_kernels_ref(void)

@@ -43,6 +43,23 @@ typedef struct tr_kernels {
                        const float *a_scale, const int32_t *a_zp, const int8_t *W,
                        const float *w_scale, const int32_t *w_sum, const float *bias, float *C,
                        size_t ldc);
+
+    /* Row-wise float ops. Optimized versions must stay within 1e-5 relative
+     * of the reference (which works in double). */
+    void (*f32_layernorm)(size_t rows, size_t n, const float *x, const float *gamma,
+                          const float *beta, float eps, float *y);
+    void (*f32_rmsnorm)(size_t rows, size_t n, const float *x, const float *gamma, float eps,
+                        float *y);
+    /* y[i] = act(x[i]) for act a TR_ACT_* (x == y allowed). */
+    void (*f32_activation)(int act, size_t n, const float *x, float *y);
+
+    /* Attention of one head over one sequence of len rows: for each row i,
+     * p = softmax(scale * q_i . k_j for j < (causal ? i + 1 : len)), out_i =
+     * sum_j p_j v_j. Rows are d floats at the given strides; scratch holds len
+     * floats. */
+    void (*f32_attention)(size_t len, size_t d, const float *q, size_t q_stride, const float *k,
+                          size_t k_stride, const float *v, size_t v_stride, float scale, int causal,
+                          float *out, size_t out_stride, float *scratch);
 } tr_kernels;
 
 /* The kernels this CPU runs best (this build: the reference kernels). */
@@ -84,7 +101,12 @@ static inline size_t tr_qu8_row_bytes(size_t k)
     return tr_round_up(k, 64);
 }
 
-/* Row-wise reference ops (used by the operators directly). */
+void tr_f32_activation__ref(int act, size_t n, const float *x, float *y);
+void tr_f32_attention__ref(size_t len, size_t d, const float *q, size_t q_stride, const float *k,
+                           size_t k_stride, const float *v, size_t v_stride, float scale, int causal,
+                           float *out, size_t out_stride, float *scratch);
+
+/* Row-wise reference ops. */
 void tr_f32_layernorm__ref(size_t rows, size_t n, const float *x, const float *gamma,
                            const float *beta, float eps, float *y);
 void tr_f32_rmsnorm__ref(size_t rows, size_t n, const float *x, const float *gamma, float eps,

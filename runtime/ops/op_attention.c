@@ -46,7 +46,7 @@ static int eval(tr_exec *x, const tr_node *n)
     const size_t hkv = (size_t)n->opt.attention.num_kv_heads;
     const size_t d = (size_t)n->opt.attention.head_dim;
     const size_t group = hq / hkv;
-    const double scale = n->opt.attention.scale;
+    const float scale = n->opt.attention.scale;
     const float *q = tr_exec_data(x, n->in[0]);
     const float *k = tr_exec_data(x, n->in[1]);
     const float *v = tr_exec_data(x, n->in[2]);
@@ -55,28 +55,12 @@ static int eval(tr_exec *x, const tr_node *n)
     const size_t qs = hq * d, kvs = hkv * d; /* row strides */
 
     for (size_t s = 0; s < x->dims.seqs; s++) {
-        const size_t a = x->seq_start[s], b = x->seq_start[s + 1];
+        const size_t a = x->seq_start[s], len = x->seq_start[s + 1] - a;
         for (size_t h = 0; h < hq; h++) {
             const size_t kh = h / group;
-            for (size_t i = a; i < b; i++) {
-                const float *qi = q + i * qs + h * d;
-                const size_t end = n->opt.attention.causal ? i + 1 : b;
-                for (size_t j = a; j < end; j++) {
-                    const float *kj = k + j * kvs + kh * d;
-                    double dot = 0.0;
-                    for (size_t c = 0; c < d; c++)
-                        dot += (double)qi[c] * kj[c];
-                    p[j - a] = (float)(dot * scale);
-                }
-                tr_f32_softmax_inplace__ref(end - a, p);
-                float *oi = out + i * qs + h * d;
-                for (size_t c = 0; c < d; c++) {
-                    double acc = 0.0;
-                    for (size_t j = a; j < end; j++)
-                        acc += (double)p[j - a] * v[j * kvs + kh * d + c];
-                    oi[c] = (float)acc;
-                }
-            }
+            x->k->f32_attention(len, d, q + a * qs + h * d, qs, k + a * kvs + kh * d, kvs,
+                                v + a * kvs + kh * d, kvs, scale, n->opt.attention.causal,
+                                out + a * qs + h * d, qs, p);
         }
     }
     return TINYRANK_OK;

@@ -1,6 +1,4 @@
 /* op_common.c - shape helpers and the op table. */
-#include <math.h>
-
 #include "ops/ops.h"
 
 const tr_op_def *tr_op_lookup(int code)
@@ -67,30 +65,3 @@ bool tr_activation_valid(int act)
     return act >= TR_ACT_NONE && act <= TR_ACT_TANH;
 }
 
-void tr_apply_activation(int act, float *x, size_t n)
-{
-    switch (act) {
-    case TR_ACT_GELU_ERF:
-        for (size_t i = 0; i < n; i++)
-            x[i] = tr_f32_gelu_erf__ref(x[i]);
-        break;
-    case TR_ACT_GELU_TANH:
-        for (size_t i = 0; i < n; i++)
-            x[i] = tr_f32_gelu_tanh__ref(x[i]);
-        break;
-    case TR_ACT_RELU:
-        for (size_t i = 0; i < n; i++)
-            x[i] = x[i] > 0.0f ? x[i] : 0.0f;
-        break;
-    case TR_ACT_SILU:
-        for (size_t i = 0; i < n; i++)
-            x[i] = x[i] / (1.0f + expf(-x[i]));
-        break;
-    case TR_ACT_TANH:
-        for (size_t i = 0; i < n; i++)
-            x[i] = tanhf(x[i]);
-        break;
-    default:
-        break;
-    }
-}

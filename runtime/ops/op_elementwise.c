@@ -42,9 +42,7 @@ static int eval_act(tr_exec *x, const tr_node *n)
     const float *a = tr_exec_data(x, n->in[0]);
     float *o = tr_exec_data(x, n->out);
     size_t count = tr_tensor_numel(&x->tensors[n->out], &x->dims);
-    for (size_t i = 0; i < count; i++)
-        o[i] = a[i];
-    tr_apply_activation(n->opt.act.activation, o, count);
+    x->k->f32_activation(n->opt.act.activation, count, a, o);
     return TINYRANK_OK;
 }
 

@@ -82,7 +82,8 @@ static int eval(tr_exec *x, const tr_node *n)
         x->k->qu8_quantize_rows(M, K, a, K, q, ldq, a_scale, a_zp);
         x->k->qu8s8_gemm(M, N, K, q, ldq, a_scale, a_zp, w->data, w->scales, w_sum, bias, c, N);
     }
-    tr_apply_activation(n->opt.fc.activation, c, M * N);
+    if (n->opt.fc.activation != TR_ACT_NONE)
+        x->k->f32_activation(n->opt.fc.activation, M * N, c, c);
     return TINYRANK_OK;
 }
 

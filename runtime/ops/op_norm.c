@@ -32,9 +32,9 @@ static int eval(tr_exec *x, const tr_node *n)
     size_t rows = tr_exec_rows(x, n->in[0]);
     size_t h = (size_t)x->tensors[n->in[0]].dims[1];
     if (n->opt.norm.rms)
-        tr_f32_rmsnorm__ref(rows, h, in, g, n->opt.norm.epsilon, out);
+        x->k->f32_rmsnorm(rows, h, in, g, n->opt.norm.epsilon, out);
     else
-        tr_f32_layernorm__ref(rows, h, in, g, b, n->opt.norm.epsilon, out);
+        x->k->f32_layernorm(rows, h, in, g, b, n->opt.norm.epsilon, out);
     return TINYRANK_OK;
 }
 

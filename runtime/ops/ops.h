@@ -65,8 +65,6 @@ void *tr_exec_data(const tr_exec *x, int32_t i);
 size_t tr_exec_rows(const tr_exec *x, int32_t i);
 /* True when a and b have the same shape (symbolic dims compared as codes). */
 bool tr_same_shape(const tr_tensor *a, const tr_tensor *b);
-/* Applies an element-wise activation in place. */
-void tr_apply_activation(int act, float *x, size_t n);
 bool tr_activation_valid(int act);
 
 /* Rounds up to the arena alignment (64 bytes). */
