@@ -97,6 +97,32 @@ typedef struct tinyrank_model_info {
 
 int tinyrank_model_get_info(const tinyrank_model *model, tinyrank_model_info *info);
 
+/* ------------------------------------------------------------ threadpool */
+
+/* An optional pool of worker threads that sessions share (POSIX builds with
+ * TINYRANK_THREADS; firmware builds have none and run on the calling
+ * thread). The pool lives in caller storage; its threads are created by
+ * tinyrank_threadpool_create (the C library allocates their stacks: that
+ * is the only memory tinyrank ever causes to be allocated, and only here)
+ * and joined by tinyrank_threadpool_destroy. Scores are bit-identical for
+ * every number of threads. */
+typedef struct tinyrank_threadpool tinyrank_threadpool;
+
+#define TINYRANK_THREADPOOL_STORAGE_BYTES 4096
+#define TINYRANK_MAX_THREADS 64
+typedef union tinyrank_threadpool_storage {
+    unsigned char bytes[TINYRANK_THREADPOOL_STORAGE_BYTES];
+    void *align_ptr_;
+    uint64_t align_u64_;
+    double align_double_;
+} tinyrank_threadpool_storage;
+
+/* num_threads counts the calling thread: 2 means one worker thread.
+ * TINYRANK_ERR_UNSUPPORTED in builds without threads. */
+int tinyrank_threadpool_create(tinyrank_threadpool_storage *storage, int num_threads,
+                               tinyrank_threadpool **out);
+void tinyrank_threadpool_destroy(tinyrank_threadpool *pool);
+
 /* ---------------------------------------------------------------- session */
 
 typedef struct tinyrank_session tinyrank_session;
@@ -125,11 +151,13 @@ typedef struct tinyrank_session_params {
     int max_batch;   /* pairs run through the graph together; >= 1 */
     int truncation;  /* TINYRANK_TRUNCATE_* */
     int score;       /* TINYRANK_SCORE_* */
-    int num_threads; /* reserved for the threads of the kernels issue; 1 */
+    int num_threads; /* threads to use: 1, or up to the pool's size (0 = all of the pool) */
+    tinyrank_threadpool *threadpool; /* NULL: run on the calling thread only */
 } tinyrank_session_params;
 
 /* Defaults: max_length 0 (model default), max_batch 1, model truncation,
- * model score, 1 thread. */
+ * model score, 1 thread, no pool. A session with a pool must not be used by
+ * two threads at once, and sessions sharing a pool must not run at once. */
 tinyrank_session_params tinyrank_session_params_default(void);
 
 /* Exact number of arena bytes a session with these parameters needs.
@@ -139,7 +167,9 @@ int tinyrank_arena_size(const tinyrank_model *model, const tinyrank_session_para
 
 /* Creates a session inside `arena` (at least tinyrank_arena_size bytes, any
  * alignment: it is aligned internally at a cost counted in the size). The
- * session uses no other memory. Destroying it is forgetting the arena. */
+ * session uses no other memory. Destroying it is forgetting the arena.
+ * On failure *out is NULL, or (when the arena has room for it) a handle
+ * that only tinyrank_session_errmsg accepts, saying what was wrong. */
 int tinyrank_session_create(const tinyrank_model *model, const tinyrank_session_params *params,
                             void *arena, size_t arena_bytes, tinyrank_session **out);
 

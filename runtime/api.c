@@ -40,6 +40,7 @@ tinyrank_session_params tinyrank_session_params_default(void)
     p.truncation = TINYRANK_TRUNCATE_MODEL_DEFAULT;
     p.score = TINYRANK_SCORE_MODEL_DEFAULT;
     p.num_threads = 1;
+    p.threadpool = NULL;
     return p;
 }
 

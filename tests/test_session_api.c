@@ -13,6 +13,8 @@
  *   - invalid UTF-8 (../shared/tokenizers/invalid_utf8.bin plus hand-made
  *     strings) is refused, naming the query or the passage index;
  *   - NULL arguments are refused; rerank order, ties, top_k; sigmoid;
+ *   - ONLY_SECOND and LONGEST_FIRST split hand-made pairs as transformers'
+ *     slow tokenizers do;
  *   - with the real bert-base-uncased vocabulary, tinyrank_tokenize_pair
  *     gives exactly Hugging Face's input_ids / token_type_ids for every
  *     record of bert_uncased.pairs.jsonl (truncation only_second and
@@ -109,6 +111,26 @@ static void expect_errmsg(const tinyrank_session *s, const char *needle)
         fail_msg("session errmsg \"%s\" does not name \"%s\"", msg, needle);
 }
 
+/* What session_create leaves in *out on failure: NULL, or a handle that
+ * carries the message and that every other call refuses. */
+static void expect_failed_handle(tinyrank_session *s, const char *needle)
+{
+    if (s == NULL)
+        return;
+    expect_errmsg(s, needle);
+    const char *ps[1] = {"water"};
+    float sc;
+    int32_t ids[8];
+    size_t n;
+    tinyrank_result r;
+    assert_int_equal(tinyrank_score(s, "hot", ps, 1, &sc), TINYRANK_ERR_INVALID_ARGUMENT);
+    assert_int_equal(tinyrank_score_n(s, "hot", 3, ps, &n, 0, &sc), TINYRANK_ERR_INVALID_ARGUMENT);
+    assert_int_equal(tinyrank_rerank(s, "hot", ps, 1, 1, &sc, &r), TINYRANK_ERR_INVALID_ARGUMENT);
+    assert_int_equal(tinyrank_tokenize_pair(s, "a", 1, "b", 1, ids, NULL, 8, &n),
+                     TINYRANK_ERR_INVALID_ARGUMENT);
+    expect_errmsg(s, needle); /* still the creation's message */
+}
+
 static void expect_finite(const float *v, size_t n, const char *what)
 {
     for (size_t i = 0; i < n; i++)
@@ -156,10 +178,10 @@ static void run_arena_exact(const char *dtype)
         /* the arena ends exactly where its allocation ends */
         uint8_t *block = qa_aligned_copy(NULL, off + bytes);
         assert_non_null(block);
-        tinyrank_session *s = (tinyrank_session *)block; /* must be reset to NULL */
+        tinyrank_session *s = NULL;
         assert_int_equal(tinyrank_session_create(m, &p, block + off, bytes - 1, &s),
                          TINYRANK_ERR_ARENA_TOO_SMALL);
-        assert_null(s);
+        expect_failed_handle(s, "bytes");
         assert_int_equal(tinyrank_session_create(m, &p, block + off, bytes, &s), TINYRANK_OK);
         assert_non_null(s);
         float scores[NP];
@@ -216,12 +238,15 @@ static void expect_bad_params(const tinyrank_model *m, const tinyrank_session_pa
                  tinyrank_status_string(want));
     assert_int_equal(bytes, 0);
     static uint8_t arena[1 << 20];
-    tinyrank_session *s = (tinyrank_session *)arena;
+    tinyrank_session *s = NULL;
     rc = tinyrank_session_create(m, p, arena, sizeof arena, &s);
     if (rc != want)
         fail_msg("session_create with %s: got %s, want %s", what, tinyrank_status_string(rc),
                  tinyrank_status_string(want));
-    assert_null(s);
+    /* the arena has room: the failed handle must say what was wrong */
+    assert_non_null(s);
+    expect_failed_handle(s, NULL);
+    printf("  %s: %s\n", what, tinyrank_session_errmsg(s));
 }
 
 static void test_bad_params(void **state)
@@ -257,9 +282,11 @@ static void test_bad_params(void **state)
     p = tinyrank_session_params_default();
     p.num_threads = -1;
     expect_bad_params(m, &p, TINYRANK_ERR_INVALID_ARGUMENT, "num_threads -1");
+    /* more than one thread needs a thread pool (tinyrank_threadpool_create,
+     * which says TINYRANK_ERR_UNSUPPORTED in builds without threads) */
     p = tinyrank_session_params_default();
     p.num_threads = 2;
-    expect_bad_params(m, &p, TINYRANK_ERR_UNSUPPORTED, "num_threads 2 (single-threaded build)");
+    expect_bad_params(m, &p, TINYRANK_ERR_INVALID_ARGUMENT, "num_threads 2 without a pool");
 
     /* the limits themselves are fine */
     sess x;
@@ -521,6 +548,20 @@ static void test_invalid_utf8(void **state)
 
 /* ---------------------------------------------------------- NULL arguments */
 
+/* A call on a live session that must fail with INVALID_ARGUMENT and leave a
+ * message; a successful call first, so that a stale message cannot pass for
+ * the new one. */
+#define REFUSED(s, call)                                                                           \
+    do {                                                                                           \
+        const char *ok_[1] = {"water"};                                                            \
+        float ok_score_;                                                                           \
+        assert_int_equal(tinyrank_score((s), "hot", ok_, 1, &ok_score_), TINYRANK_OK);             \
+        assert_int_equal(tinyrank_session_errmsg(s)[0], 0);                                        \
+        assert_int_equal((call), TINYRANK_ERR_INVALID_ARGUMENT);                                   \
+        if (tinyrank_session_errmsg(s)[0] == 0)                                                    \
+            fail_msg("%s failed but left no message in tinyrank_session_errmsg", #call);           \
+    } while (0)
+
 static void test_null_arguments(void **state)
 {
     (void)state;
@@ -537,41 +578,31 @@ static void test_null_arguments(void **state)
     size_t count, bytes;
 
     assert_int_equal(tinyrank_score(NULL, QUERY, ps, 2, sc), TINYRANK_ERR_INVALID_ARGUMENT);
-    assert_int_equal(tinyrank_score(s, NULL, ps, 2, sc), TINYRANK_ERR_INVALID_ARGUMENT);
-    expect_errmsg(s, NULL);
-    assert_int_equal(tinyrank_score(s, QUERY, NULL, 2, sc), TINYRANK_ERR_INVALID_ARGUMENT);
-    expect_errmsg(s, NULL);
-    assert_int_equal(tinyrank_score(s, QUERY, ps, 2, NULL), TINYRANK_ERR_INVALID_ARGUMENT);
-    expect_errmsg(s, NULL);
-    assert_int_equal(tinyrank_score(s, QUERY, with_null, 2, sc), TINYRANK_ERR_INVALID_ARGUMENT);
-    expect_errmsg(s, NULL);
+    REFUSED(s, tinyrank_score(s, NULL, ps, 2, sc));
+    REFUSED(s, tinyrank_score(s, QUERY, NULL, 2, sc));
+    REFUSED(s, tinyrank_score(s, QUERY, ps, 2, NULL));
+    REFUSED(s, tinyrank_score(s, QUERY, with_null, 2, sc));
 
     assert_int_equal(tinyrank_score_n(NULL, QUERY, 3, ps, lens, 2, sc), TINYRANK_ERR_INVALID_ARGUMENT);
-    assert_int_equal(tinyrank_score_n(s, NULL, 3, ps, lens, 2, sc), TINYRANK_ERR_INVALID_ARGUMENT);
-    assert_int_equal(tinyrank_score_n(s, QUERY, 3, NULL, lens, 2, sc), TINYRANK_ERR_INVALID_ARGUMENT);
-    assert_int_equal(tinyrank_score_n(s, QUERY, 3, ps, NULL, 2, sc), TINYRANK_ERR_INVALID_ARGUMENT);
-    assert_int_equal(tinyrank_score_n(s, QUERY, 3, ps, lens, 2, NULL), TINYRANK_ERR_INVALID_ARGUMENT);
-    assert_int_equal(tinyrank_score_n(s, QUERY, 3, with_null, lens, 2, sc), TINYRANK_ERR_INVALID_ARGUMENT);
-    expect_errmsg(s, NULL);
+    REFUSED(s, tinyrank_score_n(s, NULL, 3, ps, lens, 2, sc));
+    REFUSED(s, tinyrank_score_n(s, QUERY, 3, NULL, lens, 2, sc));
+    REFUSED(s, tinyrank_score_n(s, QUERY, 3, ps, NULL, 2, sc));
+    REFUSED(s, tinyrank_score_n(s, QUERY, 3, ps, lens, 2, NULL));
+    REFUSED(s, tinyrank_score_n(s, QUERY, 3, with_null, lens, 2, sc));
 
     assert_int_equal(tinyrank_rerank(NULL, QUERY, ps, 2, 2, sc, res), TINYRANK_ERR_INVALID_ARGUMENT);
-    assert_int_equal(tinyrank_rerank(s, NULL, ps, 2, 2, sc, res), TINYRANK_ERR_INVALID_ARGUMENT);
-    assert_int_equal(tinyrank_rerank(s, QUERY, NULL, 2, 2, sc, res), TINYRANK_ERR_INVALID_ARGUMENT);
-    assert_int_equal(tinyrank_rerank(s, QUERY, ps, 2, 2, NULL, res), TINYRANK_ERR_INVALID_ARGUMENT);
-    assert_int_equal(tinyrank_rerank(s, QUERY, ps, 2, 2, sc, NULL), TINYRANK_ERR_INVALID_ARGUMENT);
-    assert_int_equal(tinyrank_rerank(s, QUERY, with_null, 2, 2, sc, res), TINYRANK_ERR_INVALID_ARGUMENT);
+    REFUSED(s, tinyrank_rerank(s, NULL, ps, 2, 2, sc, res));
+    REFUSED(s, tinyrank_rerank(s, QUERY, NULL, 2, 2, sc, res));
+    REFUSED(s, tinyrank_rerank(s, QUERY, ps, 2, 2, NULL, res));
+    REFUSED(s, tinyrank_rerank(s, QUERY, ps, 2, 2, sc, NULL));
+    REFUSED(s, tinyrank_rerank(s, QUERY, with_null, 2, 2, sc, res));
 
     assert_int_equal(tinyrank_tokenize_pair(NULL, "a", 1, "b", 1, ids, NULL, 32, &count),
                      TINYRANK_ERR_INVALID_ARGUMENT);
-    assert_int_equal(tinyrank_tokenize_pair(s, NULL, 1, "b", 1, ids, NULL, 32, &count),
-                     TINYRANK_ERR_INVALID_ARGUMENT);
-    assert_int_equal(tinyrank_tokenize_pair(s, "a", 1, NULL, 1, ids, NULL, 32, &count),
-                     TINYRANK_ERR_INVALID_ARGUMENT);
-    assert_int_equal(tinyrank_tokenize_pair(s, "a", 1, "b", 1, NULL, NULL, 32, &count),
-                     TINYRANK_ERR_INVALID_ARGUMENT);
-    assert_int_equal(tinyrank_tokenize_pair(s, "a", 1, "b", 1, ids, NULL, 32, NULL),
-                     TINYRANK_ERR_INVALID_ARGUMENT);
-    expect_errmsg(s, NULL);
+    REFUSED(s, tinyrank_tokenize_pair(s, NULL, 1, "b", 1, ids, NULL, 32, &count));
+    REFUSED(s, tinyrank_tokenize_pair(s, "a", 1, NULL, 1, ids, NULL, 32, &count));
+    REFUSED(s, tinyrank_tokenize_pair(s, "a", 1, "b", 1, NULL, NULL, 32, &count));
+    REFUSED(s, tinyrank_tokenize_pair(s, "a", 1, "b", 1, ids, NULL, 32, NULL));
 
     assert_int_equal(tinyrank_arena_size(NULL, NULL, &bytes), TINYRANK_ERR_INVALID_ARGUMENT);
     assert_int_equal(tinyrank_arena_size(m, NULL, NULL), TINYRANK_ERR_INVALID_ARGUMENT);
@@ -696,6 +727,72 @@ static void test_sigmoid(void **state)
         sess_close(&sig);
         sess_close(&dflt);
     }
+}
+
+/* ------------------------------------------------ truncation strategies */
+
+/* The reference pairs cannot tell the two strategies apart (their queries
+ * are short, and their long first texts exceed max_length alone, where
+ * ONLY_SECOND falls back to LONGEST_FIRST by design, see tokenizer/pair.h),
+ * so here are pairs that can. Each synthetic-vocabulary word is one token.
+ * Expected splits follow transformers' slow truncate_sequences: only_second
+ * cuts the end of b; longest_first first cuts the longer text down to the
+ * other, then shares the rest, the odd token going to a. */
+static void pair_split(tinyrank_session *s, size_t na, size_t nb, size_t *ka, size_t *kb,
+                       size_t *total)
+{
+    char a[1024] = "", b[1024] = "";
+    for (size_t i = 0; i < na; i++)
+        strcat(a, "water ");
+    for (size_t i = 0; i < nb; i++)
+        strcat(b, "hot ");
+    int32_t ids[256], types[256];
+    assert_int_equal(tinyrank_tokenize_pair(s, a, strlen(a), b, strlen(b), ids, types, 256, total),
+                     TINYRANK_OK);
+    size_t n = *total, t0 = 0, t1 = 0;
+    assert_true(n >= 3);
+    for (size_t i = 0; i < n; i++) {
+        if (types[i] == 0)
+            t0++;
+        else
+            t1++;
+        if (i > 0 && i < n - 1 && ids[i] != ids[1] && ids[i] != ids[n - 2])
+            assert_int_equal(ids[i], ids[n - 1]); /* only words and [SEP] inside */
+    }
+    assert_int_equal(ids[n - 1], ids[t0 - 1]); /* [SEP] closes both parts */
+    *ka = t0 - 2; /* [CLS] a [SEP] */
+    *kb = t1 - 1; /* b [SEP] */
+}
+
+static void test_truncation_rules(void **state)
+{
+    (void)state;
+    const tinyrank_model *m = model_of("f32");
+    tinyrank_session_params p = tinyrank_session_params_default();
+    p.max_length = 64; /* 61 text tokens */
+    size_t ka, kb, n;
+    sess only, longest;
+    p.truncation = TINYRANK_TRUNCATE_ONLY_SECOND;
+    sess_open(&only, m, &p);
+    p.truncation = TINYRANK_TRUNCATE_LONGEST_FIRST;
+    sess_open(&longest, m, &p);
+
+    pair_split(only.s, 40, 40, &ka, &kb, &n); /* b loses all 19 */
+    assert_true(ka == 40 && kb == 21 && n == 64);
+    pair_split(longest.s, 40, 40, &ka, &kb, &n); /* 19 shared: a keeps the odd one */
+    assert_true(ka == 31 && kb == 30 && n == 64);
+    pair_split(longest.s, 50, 20, &ka, &kb, &n); /* 9 excess, all from the longer a */
+    assert_true(ka == 41 && kb == 20 && n == 64);
+    pair_split(longest.s, 45, 30, &ka, &kb, &n); /* 14: 15 apart, a loses all */
+    assert_true(ka == 31 && kb == 30 && n == 64);
+    pair_split(only.s, 10, 20, &ka, &kb, &n); /* fits: untouched */
+    assert_true(ka == 10 && kb == 20 && n == 33);
+    /* a alone too long: ONLY_SECOND never exceeds max_length (documented
+     * deviation from Hugging Face), it shares like LONGEST_FIRST */
+    pair_split(only.s, 70, 10, &ka, &kb, &n);
+    assert_true(ka == 51 && kb == 10 && n == 64);
+    sess_close(&only);
+    sess_close(&longest);
 }
 
 /* -------------------------------------- truncation against Hugging Face */
@@ -853,6 +950,7 @@ int main(void)
         cmocka_unit_test(test_null_arguments),
         cmocka_unit_test(test_rerank),
         cmocka_unit_test(test_sigmoid),
+        cmocka_unit_test(test_truncation_rules),
         cmocka_unit_test(test_truncation_hf),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -73,6 +73,8 @@ typedef struct tr_cli_session {
     void *arena; /* malloc'd: the library never allocates, the CLI does it */
     size_t arena_bytes;
     tinyrank_session *session;
+    tinyrank_threadpool_storage pool_storage; /* for --threads > 1 */
+    tinyrank_threadpool *pool;
 } tr_cli_session;
 
 /* Sizes, allocates and creates a session; prints the error on failure. */

@@ -42,13 +42,25 @@ void tr_cli_model_close(tr_cli_model *m)
 }
 
 int tr_cli_session_open(tr_cli_session *s, const tr_cli_model *m,
-                        const tinyrank_session_params *params)
+                        const tinyrank_session_params *params_in)
 {
     memset(s, 0, sizeof *s);
+    tinyrank_session_params pp = *params_in;
+    const tinyrank_session_params *params = &pp;
+    if (pp.num_threads > 1 && pp.threadpool == NULL) {
+        int pst = tinyrank_threadpool_create(&s->pool_storage, pp.num_threads, &s->pool);
+        if (pst != TINYRANK_OK) {
+            tr_cli_error("cannot start %d threads: %s", pp.num_threads, tinyrank_status_string(pst));
+            return pst;
+        }
+        pp.threadpool = s->pool;
+    }
     int st = tinyrank_arena_size(m->model, params, &s->arena_bytes);
     if (st != TINYRANK_OK) {
-        tr_cli_error("cannot size the session: %s: %s", tinyrank_status_string(st),
-                     tinyrank_model_errmsg(m->model));
+        tr_cli_error("cannot size the session: %s (check --max-length, --batch, --threads)",
+                     tinyrank_status_string(st));
+        tinyrank_threadpool_destroy(s->pool);
+        s->pool = NULL;
         return st;
     }
     /* malloc(0) may return NULL: always ask for at least one byte. */
@@ -65,6 +77,7 @@ int tr_cli_session_open(tr_cli_session *s, const tr_cli_model *m,
         tr_cli_error("cannot create a session: %s%s%s", tinyrank_status_string(st),
                      why && why[0] ? ": " : "", why ? why : "");
         free(s->arena);
+        tinyrank_threadpool_destroy(s->pool);
         memset(s, 0, sizeof *s);
         return st;
     }
@@ -74,6 +87,7 @@ int tr_cli_session_open(tr_cli_session *s, const tr_cli_model *m,
 void tr_cli_session_close(tr_cli_session *s)
 {
     free(s->arena);
+    tinyrank_threadpool_destroy(s->pool);
     memset(s, 0, sizeof *s);
 }
 

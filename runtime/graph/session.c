@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "graph/model.h"
+#include "graph/parallel.h"
 #include "graph/session.h"
 #include "ops/ops.h"
 #include "plan/planner.h"
@@ -56,12 +57,17 @@ static int resolve_params(const tinyrank_model *m, const tinyrank_session_params
         tr_msg(msg, len, "unknown score %d", out->score);
         return TINYRANK_ERR_INVALID_ARGUMENT;
     }
+    int pool_threads = out->threadpool ? ((tr_parallel *)(void *)out->threadpool)->num_threads : 1;
     if (out->num_threads == 0)
-        out->num_threads = 1;
-    if (out->num_threads != 1) {
-        tr_msg(msg, len, "num_threads %d: this build runs one thread (thread pools come with the "
-                         "kernels work)", out->num_threads);
-        return out->num_threads < 0 ? TINYRANK_ERR_INVALID_ARGUMENT : TINYRANK_ERR_UNSUPPORTED;
+        out->num_threads = pool_threads;
+    if (out->num_threads < 1) {
+        tr_msg(msg, len, "num_threads %d must be >= 1", out->num_threads);
+        return TINYRANK_ERR_INVALID_ARGUMENT;
+    }
+    if (out->num_threads > pool_threads) {
+        tr_msg(msg, len, "num_threads %d needs a thread pool of that size (%s)", out->num_threads,
+               out->threadpool ? "the pool is smaller" : "none given: see tinyrank_threadpool_create");
+        return TINYRANK_ERR_INVALID_ARGUMENT;
     }
     return TINYRANK_OK;
 }
@@ -72,6 +78,7 @@ static tr_dims max_dims(const tinyrank_session_params *p)
     d.seqs = (size_t)p->max_batch;
     d.max_seq = (size_t)p->max_length;
     d.tokens = d.seqs * d.max_seq;
+    d.threads = (size_t)p->num_threads;
     return d;
 }
 
@@ -129,6 +136,21 @@ int tinyrank_arena_size(const tinyrank_model *model, const tinyrank_session_para
     return rc;
 }
 
+/* On failure, when the arena can hold one, *out gets a session that only
+ * carries the message (tinyrank_session_errmsg works; every other call
+ * refuses it), as tinyrank_model_load does for models. */
+static int failed_session(void *arena, size_t arena_bytes, int rc, const char *msg,
+                          tinyrank_session **out)
+{
+    if (arena_bytes >= sizeof(struct tinyrank_session) + 63) {
+        tinyrank_session *s = (tinyrank_session *)(((uintptr_t)arena + 63u) & ~(uintptr_t)63u);
+        memset(s, 0, sizeof *s);
+        tr_msg(s->errmsg, sizeof s->errmsg, "%s", msg);
+        *out = s;
+    }
+    return rc;
+}
+
 int tinyrank_session_create(const tinyrank_model *model, const tinyrank_session_params *params,
                             void *arena, size_t arena_bytes, tinyrank_session **out)
 {
@@ -139,13 +161,16 @@ int tinyrank_session_create(const tinyrank_model *model, const tinyrank_session_
         *out = NULL;
     if (!model_ok(model) || arena == NULL || out == NULL)
         return TINYRANK_ERR_INVALID_ARGUMENT;
+    msg[0] = 0;
     int rc = resolve_params(model, params, &p, msg, sizeof msg);
     if (rc == TINYRANK_OK)
         rc = compute_layout(model, &p, &l, msg, sizeof msg);
+    if (rc == TINYRANK_OK && arena_bytes < l.total) {
+        rc = TINYRANK_ERR_ARENA_TOO_SMALL;
+        tr_msg(msg, sizeof msg, "the arena has %zu bytes; this session needs %zu", arena_bytes, l.total);
+    }
     if (rc != TINYRANK_OK)
-        return rc;
-    if (arena_bytes < l.total)
-        return TINYRANK_ERR_ARENA_TOO_SMALL;
+        return failed_session(arena, arena_bytes, rc, msg, out);
 
     uint8_t *base = (uint8_t *)(((uintptr_t)arena + 63u) & ~(uintptr_t)63u);
     tinyrank_session *s = (tinyrank_session *)(void *)(base + l.session);
@@ -202,6 +227,8 @@ static int run_graph(tinyrank_session *s, size_t n_seqs)
     x.dims.seqs = n_seqs;
     x.dims.tokens = s->seq_start[n_seqs];
     x.dims.max_seq = 0;
+    x.dims.threads = (size_t)s->params.num_threads;
+    x.pool = s->params.threadpool ? (tr_parallel *)(void *)s->params.threadpool : NULL;
     for (size_t i = 0; i < n_seqs; i++) {
         size_t len = s->seq_start[i + 1] - s->seq_start[i];
         x.dims.max_seq = len > x.dims.max_seq ? len : x.dims.max_seq;

@@ -37,32 +37,49 @@ static size_t scratch(const tr_node *n, const tr_tensor *const *in, const tr_ten
     (void)n;
     (void)in;
     (void)out;
-    return tr_align64(max->max_seq * sizeof(float));
+    /* one row of probabilities per thread */
+    return max->threads * tr_align64(max->max_seq * sizeof(float));
+}
+
+typedef struct att_job {
+    const tr_exec *x;
+    size_t hq, d, group, qs, kvs, p_stride;
+    float scale;
+    int causal;
+    const float *q, *k, *v;
+    float *out, *p;
+} att_job;
+
+/* task = (sequence, head) */
+static void att_task(void *arg, size_t task, size_t thread)
+{
+    const att_job *j = arg;
+    const size_t s = task / j->hq, h = task % j->hq, kh = h / j->group;
+    const size_t a = j->x->seq_start[s], len = j->x->seq_start[s + 1] - a;
+    j->x->k->f32_attention(len, j->d, j->q + a * j->qs + h * j->d, j->qs,
+                           j->k + a * j->kvs + kh * j->d, j->kvs, j->v + a * j->kvs + kh * j->d,
+                           j->kvs, j->scale, j->causal, j->out + a * j->qs + h * j->d, j->qs,
+                           j->p + thread * j->p_stride);
 }
 
 static int eval(tr_exec *x, const tr_node *n)
 {
-    const size_t hq = (size_t)n->opt.attention.num_heads;
-    const size_t hkv = (size_t)n->opt.attention.num_kv_heads;
-    const size_t d = (size_t)n->opt.attention.head_dim;
-    const size_t group = hq / hkv;
-    const float scale = n->opt.attention.scale;
-    const float *q = tr_exec_data(x, n->in[0]);
-    const float *k = tr_exec_data(x, n->in[1]);
-    const float *v = tr_exec_data(x, n->in[2]);
-    float *out = tr_exec_data(x, n->out);
-    float *p = x->scratch;
-    const size_t qs = hq * d, kvs = hkv * d; /* row strides */
-
-    for (size_t s = 0; s < x->dims.seqs; s++) {
-        const size_t a = x->seq_start[s], len = x->seq_start[s + 1] - a;
-        for (size_t h = 0; h < hq; h++) {
-            const size_t kh = h / group;
-            x->k->f32_attention(len, d, q + a * qs + h * d, qs, k + a * kvs + kh * d, kvs,
-                                v + a * kvs + kh * d, kvs, scale, n->opt.attention.causal,
-                                out + a * qs + h * d, qs, p);
-        }
-    }
+    att_job j;
+    j.x = x;
+    j.hq = (size_t)n->opt.attention.num_heads;
+    j.d = (size_t)n->opt.attention.head_dim;
+    j.group = j.hq / (size_t)n->opt.attention.num_kv_heads;
+    j.qs = j.hq * j.d;
+    j.kvs = (size_t)n->opt.attention.num_kv_heads * j.d;
+    j.scale = n->opt.attention.scale;
+    j.causal = n->opt.attention.causal;
+    j.q = tr_exec_data(x, n->in[0]);
+    j.k = tr_exec_data(x, n->in[1]);
+    j.v = tr_exec_data(x, n->in[2]);
+    j.out = tr_exec_data(x, n->out);
+    j.p = x->scratch;
+    j.p_stride = tr_align64(x->dims.max_seq * sizeof(float)) / sizeof(float);
+    tr_exec_parallel(x, att_task, &j, x->dims.seqs * j.hq);
     return TINYRANK_OK;
 }
 

@@ -65,3 +65,13 @@ bool tr_activation_valid(int act)
     return act >= TR_ACT_NONE && act <= TR_ACT_TANH;
 }
 
+
+void tr_exec_parallel(const tr_exec *x, tr_task_fn fn, void *arg, size_t n)
+{
+    if (x->pool != NULL && x->dims.threads > 1 && n > 1) {
+        x->pool->run(x->pool, fn, arg, n, (int)x->dims.threads);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        fn(arg, i, 0);
+}

@@ -3,8 +3,15 @@
  * comes with an I8 W only. With an I8 weight the activations are quantized
  * per row at run time (uint8 with a zero point, one scale per row),
  * multiplied in int32 and dequantized with the per-output-channel weight
- * scales; w_sum removes the zero point's contribution. */
+ * scales; w_sum removes the zero point's contribution.
+ *
+ * Threads: the output is cut into fixed tiles of FC_TILE_M rows x FC_TILE_N
+ * columns (sizes that do not depend on the thread count, so every thread
+ * count gives the same bits); the int8 path first quantizes row tiles. */
 #include "ops/ops.h"
+
+#define FC_TILE_M 64
+#define FC_TILE_N 256 /* a multiple of 16: whole N16K4 blocks */
 
 static int check(const tr_node *n, const tr_tensor *const *in, const tr_tensor *out, char *msg,
                  size_t len)
@@ -63,27 +70,73 @@ static size_t scratch(const tr_node *n, const tr_tensor *const *in, const tr_ten
     return tr_align64(rows * k) + tr_align64(rows * sizeof(float)) + tr_align64(rows * sizeof(int32_t));
 }
 
+typedef struct fc_job {
+    const tr_exec *x;
+    const tr_node *n;
+    const tr_tensor *w;
+    const float *a, *bias;
+    float *c;
+    size_t M, N, K, ldq, tiles_n;
+    uint8_t *q;
+    float *a_scale;
+    int32_t *a_zp;
+    const int32_t *w_sum;
+} fc_job;
+
+static void quantize_task(void *arg, size_t task, size_t thread)
+{
+    const fc_job *j = arg;
+    (void)thread;
+    size_t m0 = task * FC_TILE_M, rows = j->M - m0 < FC_TILE_M ? j->M - m0 : FC_TILE_M;
+    j->x->k->qu8_quantize_rows(rows, j->K, j->a + m0 * j->K, j->K, j->q + m0 * j->ldq, j->ldq,
+                               j->a_scale + m0, j->a_zp + m0);
+}
+
+static void gemm_task(void *arg, size_t task, size_t thread)
+{
+    const fc_job *j = arg;
+    (void)thread;
+    size_t m0 = (task / j->tiles_n) * FC_TILE_M, n0 = (task % j->tiles_n) * FC_TILE_N;
+    size_t rows = j->M - m0 < FC_TILE_M ? j->M - m0 : FC_TILE_M;
+    size_t cols = j->N - n0 < FC_TILE_N ? j->N - n0 : FC_TILE_N;
+    const float *bias = j->bias ? j->bias + n0 : NULL;
+    float *c = j->c + m0 * j->N + n0;
+    if (j->w->dtype == TR_DT_F32) {
+        j->x->k->f32_gemm(rows, cols, j->K, j->a + m0 * j->K, j->K,
+                          (const float *)j->w->data + n0 * j->K, j->K, bias, c, j->N);
+    } else {
+        const int8_t *w = (const int8_t *)j->w->data + (n0 / 16) * tr_round_up(j->K, 4) * 16;
+        j->x->k->qu8s8_gemm(rows, cols, j->K, j->q + m0 * j->ldq, j->ldq, j->a_scale + m0,
+                            j->a_zp + m0, w, j->w->scales + n0, j->w_sum + n0, bias, c, j->N);
+    }
+    if (j->n->opt.fc.activation != TR_ACT_NONE)
+        for (size_t r = 0; r < rows; r++)
+            j->x->k->f32_activation(j->n->opt.fc.activation, cols, c + r * j->N, c + r * j->N);
+}
+
 static int eval(tr_exec *x, const tr_node *n)
 {
-    const tr_tensor *w = &x->tensors[n->in[1]];
-    const float *a = tr_exec_data(x, n->in[0]);
-    const float *bias = n->in[2] >= 0 ? tr_exec_data(x, n->in[2]) : NULL;
-    float *c = tr_exec_data(x, n->out);
-    size_t M = tr_exec_rows(x, n->in[0]);
-    size_t N = (size_t)w->dims[0], K = (size_t)w->dims[1];
-    if (w->dtype == TR_DT_F32) {
-        x->k->f32_gemm(M, N, K, a, K, w->data, K, bias, c, N);
-    } else {
-        const size_t ldq = tr_qu8_row_bytes(K);
-        uint8_t *q = x->scratch;
-        float *a_scale = (float *)(void *)(q + tr_align64(M * ldq));
-        int32_t *a_zp = (int32_t *)(void *)((uint8_t *)a_scale + tr_align64(M * sizeof(float)));
-        const int32_t *w_sum = tr_exec_data(x, n->in[3]);
-        x->k->qu8_quantize_rows(M, K, a, K, q, ldq, a_scale, a_zp);
-        x->k->qu8s8_gemm(M, N, K, q, ldq, a_scale, a_zp, w->data, w->scales, w_sum, bias, c, N);
+    fc_job j;
+    j.x = x;
+    j.n = n;
+    j.w = &x->tensors[n->in[1]];
+    j.a = tr_exec_data(x, n->in[0]);
+    j.bias = n->in[2] >= 0 ? tr_exec_data(x, n->in[2]) : NULL;
+    j.c = tr_exec_data(x, n->out);
+    j.M = tr_exec_rows(x, n->in[0]);
+    j.N = (size_t)j.w->dims[0];
+    j.K = (size_t)j.w->dims[1];
+    j.tiles_n = (j.N + FC_TILE_N - 1) / FC_TILE_N;
+    size_t tiles_m = (j.M + FC_TILE_M - 1) / FC_TILE_M;
+    if (j.w->dtype == TR_DT_I8) {
+        j.ldq = tr_qu8_row_bytes(j.K);
+        j.q = x->scratch;
+        j.a_scale = (float *)(void *)(j.q + tr_align64(j.M * j.ldq));
+        j.a_zp = (int32_t *)(void *)((uint8_t *)j.a_scale + tr_align64(j.M * sizeof(float)));
+        j.w_sum = tr_exec_data(x, n->in[3]);
+        tr_exec_parallel(x, quantize_task, &j, tiles_m);
     }
-    if (n->opt.fc.activation != TR_ACT_NONE)
-        x->k->f32_activation(n->opt.fc.activation, M * N, c, c);
+    tr_exec_parallel(x, gemm_task, &j, tiles_m * j.tiles_n);
     return TINYRANK_OK;
 }
 

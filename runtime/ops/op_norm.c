@@ -23,18 +23,41 @@ static int check(const tr_node *n, const tr_tensor *const *in, const tr_tensor *
     return TINYRANK_OK;
 }
 
+#define NORM_TILE 64 /* rows per task */
+
+typedef struct norm_job {
+    const tr_exec *x;
+    const tr_node *n;
+    const float *in, *g, *b;
+    float *out;
+    size_t rows, h;
+} norm_job;
+
+static void norm_task(void *arg, size_t task, size_t thread)
+{
+    const norm_job *j = arg;
+    (void)thread;
+    size_t r0 = task * NORM_TILE, rows = j->rows - r0 < NORM_TILE ? j->rows - r0 : NORM_TILE;
+    if (j->n->opt.norm.rms)
+        j->x->k->f32_rmsnorm(rows, j->h, j->in + r0 * j->h, j->g, j->n->opt.norm.epsilon,
+                             j->out + r0 * j->h);
+    else
+        j->x->k->f32_layernorm(rows, j->h, j->in + r0 * j->h, j->g, j->b, j->n->opt.norm.epsilon,
+                               j->out + r0 * j->h);
+}
+
 static int eval(tr_exec *x, const tr_node *n)
 {
-    const float *in = tr_exec_data(x, n->in[0]);
-    const float *g = tr_exec_data(x, n->in[1]);
-    const float *b = n->in[2] >= 0 ? tr_exec_data(x, n->in[2]) : NULL;
-    float *out = tr_exec_data(x, n->out);
-    size_t rows = tr_exec_rows(x, n->in[0]);
-    size_t h = (size_t)x->tensors[n->in[0]].dims[1];
-    if (n->opt.norm.rms)
-        x->k->f32_rmsnorm(rows, h, in, g, n->opt.norm.epsilon, out);
-    else
-        x->k->f32_layernorm(rows, h, in, g, b, n->opt.norm.epsilon, out);
+    norm_job j;
+    j.x = x;
+    j.n = n;
+    j.in = tr_exec_data(x, n->in[0]);
+    j.g = tr_exec_data(x, n->in[1]);
+    j.b = n->in[2] >= 0 ? tr_exec_data(x, n->in[2]) : NULL;
+    j.out = tr_exec_data(x, n->out);
+    j.rows = tr_exec_rows(x, n->in[0]);
+    j.h = (size_t)x->tensors[n->in[0]].dims[1];
+    tr_exec_parallel(x, norm_task, &j, (j.rows + NORM_TILE - 1) / NORM_TILE);
     return TINYRANK_OK;
 }
 

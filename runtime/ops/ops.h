@@ -10,6 +10,7 @@
 #define TR_OPS_H
 
 #include "graph/model.h"
+#include "graph/parallel.h"
 #include "kernels/kernels.h"
 
 /* Sizes of the current run (or the maxima, for planning). */
@@ -17,6 +18,7 @@ typedef struct tr_dims {
     size_t tokens;  /* TR_DIM_TOKENS: rows of all sequences, packed */
     size_t seqs;    /* TR_DIM_SEQUENCES */
     size_t max_seq; /* longest sequence */
+    size_t threads; /* threads that may run tasks at once (per-thread scratch) */
 } tr_dims;
 
 typedef struct tr_exec {
@@ -27,9 +29,15 @@ typedef struct tr_exec {
     const uint32_t *seq_start; /* dims.seqs + 1 entries: row of each sequence */
     void *scratch;             /* this node's scratch (planned) */
     const tr_kernels *k;
+    tr_parallel *pool; /* NULL: no threads */
     char *msg;
     size_t msglen;
 } tr_exec;
+
+/* Runs fn(arg, task, thread) for task in [0, n), on the session's threads
+ * when it has a pool. Callers split work into a number of tasks that does
+ * not depend on the thread count, so results are bit-identical for any. */
+void tr_exec_parallel(const tr_exec *x, tr_task_fn fn, void *arg, size_t n);
 
 typedef struct tr_op_def {
     const char *name;

@@ -52,9 +52,11 @@ void tr_qu8s8_gemm_ukernel_1x1__ref(size_t M, size_t N, size_t K, const uint8_t 
     for (size_t m = 0; m < M; m++) {
         const uint8_t *q = Q + m * ldq;
         for (size_t n = 0; n < N; n++) {
+            /* channel n's bytes: 4 consecutive k every 64 bytes of its block */
+            const int8_t *w = W + tr_n16k4_index(n, 0, K);
             int32_t acc = 0;
             for (size_t k = 0; k < K; k++)
-                acc += (int32_t)q[k] * (int32_t)W[tr_n16k4_index(n, k, K)];
+                acc += (int32_t)q[k] * (int32_t)w[(k / 4) * 64 + k % 4];
             acc -= a_zp[m] * w_sum[n];
             float v = (float)acc * (a_scale[m] * w_scale[n]);
             C[m * ldc + n] = bias ? v + bias[n] : v;

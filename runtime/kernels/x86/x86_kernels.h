@@ -1,0 +1,59 @@
+/* x86_kernels.h - the x86 SIMD kernels (AVX2+FMA and AVX-512 VNNI) and the
+ * CPU feature check that dispatch.c uses to choose among them. Each .c file
+ * here is compiled with its own -m flags (CMakeLists.txt), never the whole
+ * library, so that libtinyrank runs on any x86-64 and picks at run time. */
+#ifndef TR_X86_KERNELS_H
+#define TR_X86_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* CPU features that the kernel sets need, each already confirmed to be
+ * enabled by the OS (XCR0 says it saves the YMM / ZMM state). */
+enum {
+    TR_X86_AVX2_FMA = 1u << 0,   /* AVX2 + FMA, YMM state */
+    TR_X86_AVX512_VNNI = 1u << 1, /* AVX-512 F/BW/VL + VNNI, ZMM + opmask state */
+    TR_X86_AVX_VNNI = 1u << 2     /* VEX vpdpbusd on ymm (informational) */
+};
+unsigned tr_x86_cpu_features(void);
+
+/* AVX-512 VNNI: uint8 x int8 GEMM over N16K4 weights (kernels.h contract). */
+void tr_qu8s8_gemm_ukernel_6x64__avx512vnni(size_t M, size_t N, size_t K, const uint8_t *Q,
+                                             size_t ldq, const float *a_scale,
+                                             const int32_t *a_zp, const int8_t *W,
+                                             const float *w_scale, const int32_t *w_sum,
+                                             const float *bias, float *C, size_t ldc);
+void tr_qu8_quantize_rows__avx512(size_t M, size_t K, const float *A, size_t lda, uint8_t *Q,
+                                  size_t ldq, float *scale, int32_t *zp);
+
+/* AVX2: the same GEMM with 16-bit widening (vpmaddwd is exact where
+ * vpmaddubsw would saturate). */
+void tr_qu8s8_gemm_ukernel_2x16__avx2(size_t M, size_t N, size_t K, const uint8_t *Q, size_t ldq,
+                                      const float *a_scale, const int32_t *a_zp, const int8_t *W,
+                                      const float *w_scale, const int32_t *w_sum,
+                                      const float *bias, float *C, size_t ldc);
+void tr_qu8_quantize_rows__avx2(size_t M, size_t K, const float *A, size_t lda, uint8_t *Q,
+                                size_t ldq, float *scale, int32_t *zp);
+
+/* f32 kernels, one instantiation of f32_kernels_impl.h per ISA. */
+#define TR_X86_F32_DECLARE(tile, sfx)                                                                   \
+    void tr_f32_gemm_ukernel_##tile##__##sfx(size_t M, size_t N, size_t K, const float *A,      \
+                                        size_t lda, const float *W, size_t ldw,                   \
+                                        const float *bias, float *C, size_t ldc);                 \
+    void tr_f32_layernorm__##sfx(size_t rows, size_t n, const float *x, const float *gamma,       \
+                                 const float *beta, float eps, float *y);                         \
+    void tr_f32_rmsnorm__##sfx(size_t rows, size_t n, const float *x, const float *gamma,         \
+                               float eps, float *y);                                              \
+    void tr_f32_activation__##sfx(int act, size_t n, const float *x, float *y);                   \
+    void tr_f32_attention__##sfx(size_t len, size_t d, const float *q, size_t q_stride,           \
+                                 const float *k, size_t k_stride, const float *v,                 \
+                                 size_t v_stride, float scale, int causal, float *out,            \
+                                 size_t out_stride, float *scratch);                              \
+    /* the vector math behind them, exposed for the accuracy tests */                             \
+    void tr_f32_vexp__##sfx(size_t n, const float *x, float *y);                                  \
+    void tr_f32_verf__##sfx(size_t n, const float *x, float *y);                                  \
+    void tr_f32_vtanh__##sfx(size_t n, const float *x, float *y);
+TR_X86_F32_DECLARE(4x4, avx512)
+TR_X86_F32_DECLARE(2x4, avx2)
+
+#endif
