@@ -116,8 +116,11 @@ int tinyrank_rerank(tinyrank_session *s, const char *query, const char *const *p
 {
     if (s == NULL)
         return TINYRANK_ERR_INVALID_ARGUMENT;
-    if (n > 0 && (scratch == NULL || (results == NULL && top_k > 0)))
+    if (n > 0 && (scratch == NULL || (results == NULL && top_k > 0))) {
+        tr_msg(s->errmsg, sizeof s->errmsg, "rerank needs a scratch array of n floats and a results "
+                                            "array of top_k entries");
         return TINYRANK_ERR_INVALID_ARGUMENT;
+    }
     int rc = tinyrank_score(s, query, passages, n, scratch);
     if (rc != TINYRANK_OK)
         return rc;

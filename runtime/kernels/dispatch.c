@@ -1,8 +1,29 @@
 /* dispatch.c - picks the kernels for this CPU at run time.
- * This build has the portable reference kernels only; the SIMD variants
- * (AVX2, AVX-512 VNNI, AMX, NEON dotprod/i8mm, Helium) plug in here, each
- * chosen by a CPU feature check and each tested against the reference. */
+ * Sets, from the most portable to the fastest: "ref" (any CPU), "avx2"
+ * (AVX2 + FMA) and "avx512vnni" (AVX-512 F/BW/VL + VNNI). Each SIMD set is
+ * chosen only when CPUID and the OS (XCR0) both allow it, and each is tested
+ * against the reference (tests/test_kernels.c). The environment variable
+ * TINYRANK_KERNELS=ref|avx2|avx512vnni caps the choice (for tests and A/B
+ * runs); a set the CPU lacks falls back to the best one below it. Firmware
+ * builds without getenv define TINYRANK_NO_GETENV. No other libc calls. */
 #include "kernels/kernels.h"
+
+#if !defined(TINYRANK_NO_GETENV)
+#include <stdlib.h>
+#endif
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define TR_HAVE_X86 1
+#include "kernels/x86/x86_kernels.h"
+#endif
+
+/* AArch64: "neondot" (SDOT, HWCAP_ASIMDDP) and "i8mm" (USMMLA, HWCAP2_I8MM),
+ * same TINYRANK_KERNELS convention (ref|neondot|i8mm). The f32 kernels stay
+ * the reference ones there for now. */
+#if defined(__aarch64__)
+#define TR_HAVE_ARM 1
+#include "kernels/arm/arm_kernels.h"
+#endif
 
 static const tr_kernels k_ref = {
     "ref",
@@ -15,6 +36,106 @@ static const tr_kernels k_ref = {
     tr_f32_attention__ref,
 };
 
+#if defined(TR_HAVE_X86)
+static const tr_kernels k_avx2 = {
+    "avx2",
+    tr_f32_gemm_ukernel_2x4__avx2,
+    tr_qu8_quantize_rows__avx2,
+    tr_qu8s8_gemm_ukernel_2x16__avx2,
+    tr_f32_layernorm__avx2,
+    tr_f32_rmsnorm__avx2,
+    tr_f32_activation__avx2,
+    tr_f32_attention__avx2,
+};
+
+static const tr_kernels k_avx512vnni = {
+    "avx512vnni",
+    tr_f32_gemm_ukernel_4x4__avx512,
+    tr_qu8_quantize_rows__avx512,
+    tr_qu8s8_gemm_ukernel_6x64__avx512vnni,
+    tr_f32_layernorm__avx512,
+    tr_f32_rmsnorm__avx512,
+    tr_f32_activation__avx512,
+    tr_f32_attention__avx512,
+};
+#endif
+
+#if defined(TR_HAVE_ARM)
+static const tr_kernels k_neondot = {
+    "neondot",
+    tr_f32_gemm_ukernel_1x1__ref,
+    tr_qu8_quantize_rows__neon,
+    tr_qu8s8_gemm_ukernel_4x16__neondot,
+    tr_f32_layernorm__ref,
+    tr_f32_rmsnorm__ref,
+    tr_f32_activation__ref,
+    tr_f32_attention__ref,
+};
+
+static const tr_kernels k_i8mm = {
+    "i8mm",
+    tr_f32_gemm_ukernel_1x1__ref,
+    tr_qu8_quantize_rows__neon,
+    tr_qu8s8_gemm_ukernel_4x16__i8mm,
+    tr_f32_layernorm__ref,
+    tr_f32_rmsnorm__ref,
+    tr_f32_activation__ref,
+    tr_f32_attention__ref,
+};
+#endif
+
+/* Every set this build knows, in rising order, with the CPU check it needs
+ * (0: none). */
+typedef struct {
+    const tr_kernels *k;
+    unsigned needs;
+} tr_kernel_entry;
+
+static const tr_kernel_entry k_all[] = {
+    {&k_ref, 0},
+#if defined(TR_HAVE_X86)
+    {&k_avx2, TR_X86_AVX2_FMA},
+    {&k_avx512vnni, TR_X86_AVX512_VNNI},
+#endif
+#if defined(TR_HAVE_ARM)
+    {&k_neondot, TR_ARM_DOTPROD},
+    {&k_i8mm, TR_ARM_I8MM},
+#endif
+};
+#define TR_NUM_SETS (sizeof k_all / sizeof k_all[0])
+
+static unsigned cpu_features(void)
+{
+#if defined(TR_HAVE_X86)
+    return tr_x86_cpu_features();
+#elif defined(TR_HAVE_ARM)
+    return tr_arm_cpu_features();
+#else
+    return 0;
+#endif
+}
+
+static int same_name(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
+/* The highest set index allowed by TINYRANK_KERNELS (all when unset or
+ * unknown). */
+static size_t env_cap(void)
+{
+#if !defined(TINYRANK_NO_GETENV)
+    const char *want = getenv("TINYRANK_KERNELS");
+    if (want)
+        for (size_t i = 0; i < TR_NUM_SETS; i++)
+            if (same_name(want, k_all[i].k->name))
+                return i;
+#endif
+    return TR_NUM_SETS - 1;
+}
+
 const tr_kernels *tr_kernels_ref(void)
 {
     return &k_ref;
@@ -22,15 +143,29 @@ const tr_kernels *tr_kernels_ref(void)
 
 const tr_kernels *tr_kernels_select(void)
 {
+    const unsigned feat = cpu_features();
+    for (size_t i = env_cap() + 1; i-- > 0;)
+        if ((feat & k_all[i].needs) == k_all[i].needs)
+            return k_all[i].k;
     return &k_ref;
 }
 
+/* The sets this CPU runs, ref first (ignores TINYRANK_KERNELS: the tests
+ * walk them all). */
 size_t tr_kernels_count(void)
 {
-    return 1;
+    const unsigned feat = cpu_features();
+    size_t n = 0;
+    for (size_t i = 0; i < TR_NUM_SETS; i++)
+        n += (feat & k_all[i].needs) == k_all[i].needs;
+    return n;
 }
 
 const tr_kernels *tr_kernels_at(size_t i)
 {
-    return i == 0 ? &k_ref : NULL;
+    const unsigned feat = cpu_features();
+    for (size_t j = 0; j < TR_NUM_SETS; j++)
+        if ((feat & k_all[j].needs) == k_all[j].needs && i-- == 0)
+            return k_all[j].k;
+    return NULL;
 }

@@ -39,6 +39,16 @@ static int check(const tr_node *n, const tr_tensor *const *in, const tr_tensor *
                (int)w->name_len, w->name, (int)w->dims[0]);
         return TINYRANK_ERR_CORRUPT_MODEL;
     }
+    if (ws != NULL) {
+        /* row sums are data the kernels trust: they must be possible sums */
+        const int32_t *sum = ws->data;
+        const int64_t bound = 127 * (int64_t)w->dims[1];
+        for (int32_t i = 0; i < ws->dims[0]; i++)
+            if (sum[i] < -bound || sum[i] > bound) {
+                tr_msg(msg, len, "row sums of '%.*s' are out of range", (int)w->name_len, w->name);
+                return TINYRANK_ERR_CORRUPT_MODEL;
+            }
+    }
     if (b != NULL && (b->kind != TR_TK_CONSTANT || b->dtype != TR_DT_F32 || b->ndim != 1 ||
                       b->dims[0] != w->dims[0])) {
         tr_msg(msg, len, "bias '%.*s' must be constant F32 [%d]", (int)b->name_len, b->name,

@@ -18,6 +18,12 @@
         TINYRANK_VERSION_PATCH)
 #endif
 
+/* 1 when the package says the library has the POSIX thread pool
+ * (tinyrank_THREADS / `pkg-config --variable=threads`), 0 when it has none. */
+#ifndef TINYRANK_EXPECT_THREADS
+#define TINYRANK_EXPECT_THREADS 1
+#endif
+
 static int failures;
 
 static void check(int ok, const char *what)
@@ -36,8 +42,23 @@ int main(void)
     tinyrank_session_params p = tinyrank_session_params_default();
     check(p.max_length == 0 && p.max_batch == 1 &&
               p.truncation == TINYRANK_TRUNCATE_MODEL_DEFAULT &&
-              p.score == TINYRANK_SCORE_MODEL_DEFAULT && p.num_threads == 1,
+              p.score == TINYRANK_SCORE_MODEL_DEFAULT && p.num_threads == 1 &&
+              p.threadpool == NULL,
           "tinyrank_session_params_default() gives the documented defaults");
+
+    /* The pool needs the thread library the package names (Threads::Threads
+     * or -pthread): creating and joining one worker proves the link. */
+    tinyrank_threadpool_storage pool_storage;
+    tinyrank_threadpool *pool = NULL;
+    int pst = tinyrank_threadpool_create(&pool_storage, 2, &pool);
+    printf("      tinyrank_threadpool_create(2) = %s\n", tinyrank_status_string(pst));
+    if (TINYRANK_EXPECT_THREADS) {
+        check(pst == TINYRANK_OK && pool != NULL, "a 2-thread pool starts (package has threads)");
+        if (pst == TINYRANK_OK)
+            tinyrank_threadpool_destroy(pool);
+    } else {
+        check(pst == TINYRANK_ERR_UNSUPPORTED, "no pool in a build without threads");
+    }
 
     /* 64 bytes of garbage at a 64-byte aligned address: alignment is fine, so
      * the only acceptable answer is "corrupt", with a message. */

@@ -57,8 +57,10 @@ void tr_qu8s8_gemm_ukernel_1x1__ref(size_t M, size_t N, size_t K, const uint8_t 
             int32_t acc = 0;
             for (size_t k = 0; k < K; k++)
                 acc += (int32_t)q[k] * (int32_t)w[(k / 4) * 64 + k % 4];
-            acc -= a_zp[m] * w_sum[n];
-            float v = (float)acc * (a_scale[m] * w_scale[n]);
+            /* in 64 bits: exact for any inputs, even row sums of a model
+             * that lies about them */
+            int64_t centered = (int64_t)acc - (int64_t)a_zp[m] * w_sum[n];
+            float v = (float)centered * (a_scale[m] * w_scale[n]);
             C[m * ldc + n] = bias ? v + bias[n] : v;
         }
     }
