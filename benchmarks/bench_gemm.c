@@ -106,11 +106,30 @@ static void cpu_model(char *out, size_t cap)
                     v++;
                 snprintf(out, cap, "%s", v);
                 out[strcspn(out, "\n")] = '\0';
+                /* it goes into JSON strings as is */
+                for (char *c = out; *c; c++)
+                    if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
+                        *c = ' ';
             }
             break;
         }
     }
     fclose(f);
+}
+
+/* 1-minute load average (-1 when unknown): other work on the cores makes
+ * every number here lower and noisier, so the output says how busy the
+ * machine was. */
+static double load_average(void)
+{
+    double l = -1.0;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1)
+            l = -1.0;
+        fclose(f);
+    }
+    return l;
 }
 
 /* ---------------------------------------------------------- CPU features */
@@ -214,9 +233,9 @@ static void run_quant(void *p)
  * differs from ours only in the epilogue (int8 out instead of float). */
 enum { XNN_QS8 = 0, XNN_QC8 = 1, XNN_KINDS = 2 };
 static const char *const xnn_names[XNN_KINDS] = {"xnnpack-qs8-fc", "xnnpack-qc8-conv1x1"};
+#if defined(TINYRANK_BENCH_XNNPACK)
 static int xnn_ready; /* xnn_initialize succeeded */
 
-#if defined(TINYRANK_BENCH_XNNPACK)
 typedef struct xnn_ctx {
     xnn_operator_t op;
 } xnn_ctx;
@@ -282,6 +301,18 @@ static double bench_xnn(int kind, const shape *s, const int8_t *W, const int8_t 
 /* --------------------------------------------------------------- output */
 
 static double peak_gops; /* 0: no peak loop for this CPU/build */
+
+/* One more peak measurement; peak_gops keeps the best. */
+static void sample_peak(double min_time, int runs)
+{
+#if defined(TINYRANK_BENCH_PEAK_X86)
+    double g = tr_bench_peak_avx512vnni_gops(min_time, runs);
+    peak_gops = g > peak_gops ? g : peak_gops;
+#else
+    (void)min_time;
+    (void)runs;
+#endif
+}
 
 static void print_ratio(double num, double den)
 {
@@ -365,9 +396,21 @@ static double rel_diff(const float *C, const float *R, size_t n)
     return m > 0 ? d / m : d;
 }
 
+/* What one shape measured; printed after all shapes, when the peak (the
+ * best of its measurements spread over the run) is known. */
+typedef struct shape_result {
+    const shape *s;
+    const shape *quant_same_as; /* quantization timed with this shape */
+    double xnn[XNN_KINDS];      /* GOP/s, 0 when not measured */
+    char xnn_why[XNN_KINDS][128];
+    double *gops, *qsec;        /* per kernel set */
+    char (*gcheck)[64], (*qcheck)[64];
+} shape_result;
+
 /* quant_same_as: an earlier shape with the same M and K, whose
  * quantization timing stands for this one too (NULL: time it here). */
-static void bench_shape(const shape *s, const options *o, const shape *quant_same_as)
+static void bench_shape(const shape *s, const options *o, const shape *quant_same_as,
+                        shape_result *r)
 {
     const size_t M = s->M, N = s->N, K = s->K, ldq = tr_qu8_row_bytes(K);
     const size_t nk = tr_kernels_count();
@@ -409,8 +452,10 @@ static void bench_shape(const shape *s, const options *o, const shape *quant_sam
     tr_kernels_ref()->qu8_quantize_rows(M, K, A, K, Qref, ldq, a_scale_ref, a_zp_ref);
     float *Cref = alloc64(M * N * sizeof(float)), *C = alloc64(M * N * sizeof(float));
 
-    double xnn[XNN_KINDS] = {0, 0};
-    char xnn_why[XNN_KINDS][128] = {"", ""};
+    double *xnn = r->xnn;
+    char (*xnn_why)[128] = r->xnn_why;
+    r->s = s;
+    r->quant_same_as = quant_same_as;
 #if defined(TINYRANK_BENCH_XNNPACK)
     if (xnn_ready && o->xnnpack) {
         /* our uint8 codes shifted by -128 are XNNPACK's int8 codes of the
@@ -425,8 +470,9 @@ static void bench_shape(const shape *s, const options *o, const shape *quant_sam
     }
 #endif
 
-    double *gops = calloc(nk, sizeof *gops), *qsec = calloc(nk, sizeof *qsec);
-    char (*gcheck)[64] = calloc(nk, sizeof *gcheck), (*qcheck)[64] = calloc(nk, sizeof *qcheck);
+    double *gops = r->gops = calloc(nk, sizeof *gops), *qsec = r->qsec = calloc(nk, sizeof *qsec);
+    char (*gcheck)[64] = r->gcheck = calloc(nk, sizeof *gcheck);
+    char (*qcheck)[64] = r->qcheck = calloc(nk, sizeof *qcheck);
     if (!gops || !qsec || !gcheck || !qcheck) {
         fprintf(stderr, "bench_gemm: out of memory\n");
         exit(1);
@@ -462,36 +508,6 @@ static void bench_shape(const shape *s, const options *o, const shape *quant_sam
             snprintf(qcheck[i], sizeof qcheck[i], "ok");
     }
 
-    if (!o->json)
-        printf("\n%s: M=%zu K=%zu N=%zu (%.3f GOP per call)\n  %-22s %8s %9s %9s %9s %9s %8s  "
-               "%s\n",
-               s->name, M, K, N, 2.0 * (double)M * (double)N * (double)K * 1e-9, "qu8s8_gemm",
-               "GOP/s", "ms", "/xnn-qc8", "/xnn-qs8", "/ref", "%peak", "check");
-    for (int kind = 0; kind < XNN_KINDS; kind++) {
-        if (xnn[kind] > 0)
-            report_gemm(o, s, xnn_names[kind], xnn[kind], xnn[XNN_QC8], xnn[XNN_QS8], gops[0],
-                        "baseline");
-        else if (xnn_why[kind][0] && !o->json)
-            printf("  %-22s not measured: %s\n", xnn_names[kind], xnn_why[kind]);
-    }
-    for (size_t i = 0; i < nk; i++)
-        report_gemm(o, s, tr_kernels_at(i)->name, gops[i], xnn[XNN_QC8], xnn[XNN_QS8], gops[0],
-                    gcheck[i]);
-    if (!o->json && quant_same_as)
-        printf("  qu8_quantize_rows: same M and K as %s\n", quant_same_as->name);
-    else if (!o->json)
-        printf("  %-22s %11s %12s %9s\n", "qu8_quantize_rows", "time", "input", "/ref");
-    for (size_t i = 0; i < nk && !quant_same_as; i++) {
-        double gemm_sec = gops[i] > 0 ? 2.0 * (double)M * (double)N * (double)K / gops[i] * 1e-9
-                                      : 0;
-        report_quant(o, s, tr_kernels_at(i)->name, qsec[i], qsec[0], gemm_sec, qcheck[i]);
-    }
-    fflush(stdout);
-
-    free(gops);
-    free(qsec);
-    free(gcheck);
-    free(qcheck);
     free(A);
     free(Wrow);
     free(W);
@@ -506,6 +522,47 @@ static void bench_shape(const shape *s, const options *o, const shape *quant_sam
     free(a_zp);
     free(Cref);
     free(C);
+}
+
+static void print_shape(const shape_result *r, const options *o)
+{
+    const shape *s = r->s, *quant_same_as = r->quant_same_as;
+    const size_t M = s->M, N = s->N, K = s->K, nk = tr_kernels_count();
+    const double *xnn = r->xnn, *gops = r->gops, *qsec = r->qsec;
+    const char(*xnn_why)[128] = r->xnn_why;
+    if (!o->json)
+        printf("\n%s: M=%zu K=%zu N=%zu (%.3f GOP per call)\n  %-22s %8s %9s %9s %9s %9s %8s  "
+               "%s\n",
+               s->name, M, K, N, 2.0 * (double)M * (double)N * (double)K * 1e-9, "qu8s8_gemm",
+               "GOP/s", "ms", "/xnn-qc8", "/xnn-qs8", "/ref", "%peak", "check");
+    for (int kind = 0; kind < XNN_KINDS; kind++) {
+        if (xnn[kind] > 0)
+            report_gemm(o, s, xnn_names[kind], xnn[kind], xnn[XNN_QC8], xnn[XNN_QS8], gops[0],
+                        "baseline");
+        else if (xnn_why[kind][0] && !o->json)
+            printf("  %-22s not measured: %s\n", xnn_names[kind], xnn_why[kind]);
+    }
+    for (size_t i = 0; i < nk; i++)
+        report_gemm(o, s, tr_kernels_at(i)->name, gops[i], xnn[XNN_QC8], xnn[XNN_QS8], gops[0],
+                    r->gcheck[i]);
+    if (!o->json && quant_same_as)
+        printf("  qu8_quantize_rows: same M and K as %s\n", quant_same_as->name);
+    else if (!o->json)
+        printf("  %-22s %11s %12s %9s\n", "qu8_quantize_rows", "time", "input", "/ref");
+    for (size_t i = 0; i < nk && !quant_same_as; i++) {
+        double gemm_sec = gops[i] > 0 ? 2.0 * (double)M * (double)N * (double)K / gops[i] * 1e-9
+                                      : 0;
+        report_quant(o, s, tr_kernels_at(i)->name, qsec[i], qsec[0], gemm_sec, r->qcheck[i]);
+    }
+    fflush(stdout);
+}
+
+static void free_result(shape_result *r)
+{
+    free(r->gops);
+    free(r->qsec);
+    free(r->gcheck);
+    free(r->qcheck);
 }
 
 /* ----------------------------------------------------------------- main */
@@ -572,6 +629,7 @@ int main(int argc, char **argv)
 
     char cpu[256];
     cpu_model(cpu, sizeof cpu);
+    double load = load_average();
     time_t now = time(NULL);
     char date[32];
     strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));
@@ -590,24 +648,47 @@ int main(int argc, char **argv)
     }
 #endif
 
-    /* peak */
+    /* peak, measured now and again after each shape: it is a maximum, so
+     * the best of samples spread over the run is the one least disturbed
+     * by other work on the machine */
     const char *peak_status = "no peak loop for this architecture in this build";
+    int peak_ok = 0;
 #if defined(TINYRANK_BENCH_PEAK_X86)
-    if (cpu_has_avx512vnni()) {
-        peak_gops = tr_bench_peak_avx512vnni_gops(o.min_time, o.runs);
-        peak_status = "AVX-512 VNNI (vpdpbusd zmm, 24 chains, register only)";
-    } else {
-        peak_status = "AVX-512 VNNI not supported by this CPU: no peak";
-    }
+    peak_ok = cpu_has_avx512vnni();
+    peak_status = peak_ok ? "AVX-512 VNNI (vpdpbusd zmm, 24 chains, register only; best over the run)"
+                          : "AVX-512 VNNI not supported by this CPU: no peak";
 #endif
+    if (peak_ok)
+        sample_peak(o.min_time, o.runs);
+
+    /* quantization depends on M and K only: time it once per (M, K) */
+    shape_result results[NUM_SHAPES];
+    memset(results, 0, sizeof results);
+    size_t ndone = 0;
+    for (size_t i = 0; i < NUM_SHAPES; i++) {
+        const shape *s = &shapes[i], *same = NULL;
+        if (o.only && strncmp(s->name, o.only, strlen(o.only)) != 0)
+            continue;
+        for (size_t j = 0; j < ndone && !same; j++)
+            if (results[j].s->M == s->M && results[j].s->K == s->K)
+                same = results[j].s;
+        bench_shape(s, &o, same, &results[ndone++]);
+        if (peak_ok)
+            sample_peak(o.min_time, 1);
+    }
+    if (ndone == 0) {
+        fprintf(stderr, "bench_gemm: no shape name starts with '%s'\n", o.only);
+        return 2;
+    }
+
     const char *amx = cpu_has_amx() ? "present, but this build has no AMX peak loop"
                                     : "not supported by this CPU";
-
     size_t nk = tr_kernels_count();
     if (o.json) {
         printf("{\"bench\": \"gemm\", \"op\": \"info\", \"date\": \"%s\", \"cpu\": \"%s\", "
-               "\"threads\": 1, \"runs\": %d, \"min_time_s\": %g, \"kernel_sets\": [",
-               date, cpu, o.runs, o.min_time);
+               "\"loadavg_1min\": %.2f, \"threads\": 1, \"runs\": %d, \"min_time_s\": %g, "
+               "\"kernel_sets\": [",
+               date, cpu, load, o.runs, o.min_time);
         for (size_t i = 0; i < nk; i++)
             printf("%s\"%s\"", i ? ", " : "", tr_kernels_at(i)->name);
         printf("], \"xnnpack\": \"%s\", \"peak\": \"%s\"", xnn_status, peak_status);
@@ -616,6 +697,10 @@ int main(int argc, char **argv)
     } else {
         printf("bench_gemm  %s  %s  single thread, best of %d runs of >= %.2f s\n", date, cpu,
                o.runs, o.min_time);
+        if (load > 0.5)
+            printf("note:        load average %.2f before starting: other work is running, "
+                   "numbers will be low and noisy\n",
+                   load);
         printf("kernel sets:");
         for (size_t i = 0; i < nk; i++)
             printf(" %s", tr_kernels_at(i)->name);
@@ -628,20 +713,9 @@ int main(int argc, char **argv)
         printf("columns: GOP/s = 2*M*N*K / time; /xnn-* and /ref = this GOP/s divided by "
                "theirs (>1 = faster); %%peak = of the VNNI peak\n");
     }
-    fflush(stdout);
-
-    /* quantization depends on M and K only: time it once per (M, K) */
-    const shape *done[NUM_SHAPES];
-    size_t ndone = 0;
-    for (size_t i = 0; i < NUM_SHAPES; i++) {
-        const shape *s = &shapes[i], *same = NULL;
-        if (o.only && strncmp(s->name, o.only, strlen(o.only)) != 0)
-            continue;
-        for (size_t j = 0; j < ndone && !same; j++)
-            if (done[j]->M == s->M && done[j]->K == s->K)
-                same = done[j];
-        bench_shape(s, &o, same);
-        done[ndone++] = s;
+    for (size_t i = 0; i < ndone; i++) {
+        print_shape(&results[i], &o);
+        free_result(&results[i]);
     }
 
 #if defined(TINYRANK_BENCH_XNNPACK)

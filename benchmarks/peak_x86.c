@@ -60,19 +60,22 @@ static int32_t vnni_loop(uint64_t iters, int32_t seed_a, int32_t seed_b)
                            ACC(19), ACC(20), ACC(21), ACC(22), ACC(23)
                          : [a] "v"(a), [b] "v"(b));
     }
-    __m512i s = _mm512_add_epi32(acc0, acc1);
-    s = _mm512_add_epi32(s, _mm512_add_epi32(acc2, acc3));
-    s = _mm512_add_epi32(s, _mm512_add_epi32(acc4, acc5));
-    s = _mm512_add_epi32(s, _mm512_add_epi32(acc6, acc7));
-    s = _mm512_add_epi32(s, _mm512_add_epi32(acc8, acc9));
-    s = _mm512_add_epi32(s, _mm512_add_epi32(acc10, acc11));
-    s = _mm512_add_epi32(s, _mm512_add_epi32(acc12, acc13));
-    s = _mm512_add_epi32(s, _mm512_add_epi32(acc14, acc15));
-    s = _mm512_add_epi32(s, _mm512_add_epi32(acc16, acc17));
-    s = _mm512_add_epi32(s, _mm512_add_epi32(acc18, acc19));
-    s = _mm512_add_epi32(s, _mm512_add_epi32(acc20, acc21));
-    s = _mm512_add_epi32(s, _mm512_add_epi32(acc22, acc23));
-    return _mm512_reduce_add_epi32(s);
+    __m512i s = _mm512_xor_si512(acc0, acc1);
+    s = _mm512_xor_si512(s, _mm512_xor_si512(acc2, acc3));
+    s = _mm512_xor_si512(s, _mm512_xor_si512(acc4, acc5));
+    s = _mm512_xor_si512(s, _mm512_xor_si512(acc6, acc7));
+    s = _mm512_xor_si512(s, _mm512_xor_si512(acc8, acc9));
+    s = _mm512_xor_si512(s, _mm512_xor_si512(acc10, acc11));
+    s = _mm512_xor_si512(s, _mm512_xor_si512(acc12, acc13));
+    s = _mm512_xor_si512(s, _mm512_xor_si512(acc14, acc15));
+    s = _mm512_xor_si512(s, _mm512_xor_si512(acc16, acc17));
+    s = _mm512_xor_si512(s, _mm512_xor_si512(acc18, acc19));
+    s = _mm512_xor_si512(s, _mm512_xor_si512(acc20, acc21));
+    s = _mm512_xor_si512(s, _mm512_xor_si512(acc22, acc23));
+    /* xor and or: the sums wrap around after many iterations, which is
+     * fine in a vector register but undefined in the scalar int adds of
+     * _mm512_reduce_add_epi32 (UBSan says so) */
+    return _mm512_reduce_or_epi32(s);
 }
 
 /* Best GOP/s over `runs` runs of at least min_seconds each. */
