@@ -22,7 +22,7 @@ typedef struct tr_kernels {
      * that 0 is exact): lo = min(0, min_k A), hi = max(0, max_k A),
      * scale[m] = (hi - lo) / 255, zp[m] = round(-lo / scale) in [0, 255],
      * Q = clamp(round(A / scale) + zp, 0, 255) (round half away from zero);
-     * an all-zero row gets scale 0, zp 0 and zeros. Bytes K..ldq-1 of each
+     * an all-zero row gets scale 0, zp 0 and zeros; a NaN element gives 0. Bytes K..ldq-1 of each
      * row are set to 0. Asymmetric because the
      * inputs of half the matrices (after GELU) are nearly all positive:
      * symmetric int8 would waste half its codes there. */

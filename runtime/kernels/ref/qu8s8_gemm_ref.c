@@ -34,7 +34,9 @@ void tr_qu8_quantize_rows__ref(size_t M, size_t K, const float *A, size_t lda, u
         z = z < 0.0f ? 0.0f : (z > 255.0f ? 255.0f : z);
         for (size_t k = 0; k < K; k++) {
             float v = roundf(a[k] * inv) + z;
-            v = v < 0.0f ? 0.0f : (v > 255.0f ? 255.0f : v);
+            /* clamp; written so that a NaN element becomes 0 (as max/min do
+             * in the SIMD kernels) instead of an undefined conversion */
+            v = v > 0.0f ? (v < 255.0f ? v : 255.0f) : 0.0f;
             q[k] = (uint8_t)v;
         }
         for (size_t k = K; k < ldq; k++)

@@ -58,10 +58,14 @@ void TR_GEMM_NAME(size_t M, size_t N, size_t K, const float *A, size_t lda, cons
                         acc[i][j] = vf_fmadd(av, vf_loadm(w[j] + kfull, tail), acc[i][j]);
                 }
             }
-            for (size_t i = 0; i < mr; i++)
-                for (size_t j = 0; j < nr; j++)
-                    C[(m0 + i) * ldc + n0 + j] =
-                        vf_hsum(acc[i][j]) + (bias ? bias[n0 + j] : 0.0f);
+            /* constant bounds (fully unrolled) keep acc in registers */
+#pragma GCC unroll 4
+            for (size_t i = 0; i < TR_GEMM_MR; i++)
+#pragma GCC unroll 4
+                for (size_t j = 0; j < TR_GEMM_NR; j++)
+                    if (i < mr && j < nr)
+                        C[(m0 + i) * ldc + n0 + j] =
+                            vf_hsum(acc[i][j]) + (bias ? bias[n0 + j] : 0.0f);
         }
     }
 }
@@ -213,84 +217,148 @@ void TR_SFX(tr_f32_vtanh)(size_t n, const float *x, float *y)
     TR_ACT_LOOP(vf_tanh);
 }
 
-/* q . k over d floats */
-static inline float dot(const float *a, const float *b, size_t d)
+/* Attention in blocks of ATT_R query rows against blocks of VL key rows,
+ * with an online softmax (the flash-attention recurrence): per row a running
+ * max m and sum l; the output rows (kept in `out` itself) are rescaled by
+ * exp(m_old - m_new) before a block's p_j v_j are added. Why this shape:
+ * - a head's k and v slices of a 256-token sequence (2 x 32 KiB at d = 32)
+ *   do not fit in L1; they are walked once per ATT_R rows, not per row;
+ * - each key block is transposed once (VL keys in the lanes) and shared by
+ *   the ATT_R rows, so scores come out as vectors with no horizontal sums;
+ * - ATT_R independent accumulators hide the FMA latency.
+ * The caller's scratch is not needed. */
+#if VL == 16
+#define ATT_R 12 /* 32 registers: 24 accumulators in the weighted sum */
+#define ATT_CB 2 /* column chunks per pass of the weighted sum */
+#else
+#define ATT_R 8 /* AVX2 has 16 registers: 8 accumulators */
+#define ATT_CB 1
+#endif
+
+/* scores[r] lane j = q_r . k_j for the n (<= VL) keys at k */
+static inline void block_scores(const float *const qr[ATT_R], const float *k, size_t k_stride,
+                                size_t d, size_t n, vf scores[ATT_R])
 {
-    vf s0 = vf_zero(), s1 = vf_zero();
-    size_t c = 0;
-    for (; c + 2 * VL <= d; c += 2 * VL) {
-        s0 = vf_fmadd(vf_load(a + c), vf_load(b + c), s0);
-        s1 = vf_fmadd(vf_load(a + c + VL), vf_load(b + c + VL), s1);
+    vf acc[ATT_R];
+#pragma GCC unroll 12
+    for (size_t r = 0; r < ATT_R; r++)
+        acc[r] = vf_zero();
+    for (size_t c0 = 0; c0 < d; c0 += VL) {
+        const size_t w = d - c0 < VL ? d - c0 : VL;
+        const vmask m = vmask_n(w);
+        vf kt[VL];
+        for (size_t j = 0; j < VL; j++)
+            kt[j] = j < n ? vf_loadm(k + j * k_stride + c0, m) : vf_zero();
+        vf_transpose(kt); /* kt[c] lane j = k_j[c0 + c] */
+        for (size_t c = 0; c < w; c++) {
+#pragma GCC unroll 12
+            for (size_t r = 0; r < ATT_R; r++)
+                acc[r] = vf_fmadd(vf_set1(qr[r][c0 + c]), kt[c], acc[r]);
+        }
     }
-    for (; c + VL <= d; c += VL)
-        s0 = vf_fmadd(vf_load(a + c), vf_load(b + c), s0);
-    if (c < d) {
-        const vmask m = vmask_n(d - c);
-        s1 = vf_fmadd(vf_loadm(a + c, m), vf_loadm(b + c, m), s1);
-    }
-    return vf_hsum(vf_add(s0, s1));
+#pragma GCC unroll 12
+    for (size_t r = 0; r < ATT_R; r++)
+        scores[r] = acc[r];
 }
 
-/* Per row: scores into p, max, exp and sum in one vector pass, then the
- * weighted sum of v rows with the 1/sum folded into the final store (one
- * multiply per output instead of one per probability). */
 void TR_SFX(tr_f32_attention)(size_t len, size_t d, const float *q, size_t q_stride,
                               const float *k, size_t k_stride, const float *v, size_t v_stride,
-                              float scale, int causal, float *out, size_t out_stride, float *p)
+                              float scale, int causal, float *out, size_t out_stride, float *scratch)
 {
-    for (size_t i = 0; i < len; i++) {
-        const float *qi = q + i * q_stride;
-        const size_t end = causal ? i + 1 : len;
-        float mx = -__builtin_inff();
-        for (size_t j = 0; j < end; j++) {
-            p[j] = dot(qi, k + j * k_stride, d) * scale;
-            mx = p[j] > mx ? p[j] : mx;
+    (void)scratch;
+    const vf scale_v = vf_set1(scale);
+    for (size_t i0 = 0; i0 < len; i0 += ATT_R) {
+        const size_t rn = len - i0 < ATT_R ? len - i0 : ATT_R;
+        const size_t jend = causal ? i0 + rn : len;
+        float m[ATT_R], l[ATT_R], corr[ATT_R];
+        float pb[ATT_R][VL] __attribute__((aligned(64)));
+        const float *qr[ATT_R];
+        float *orow[ATT_R]; /* rows past rn alias row rn - 1 and are never stored */
+        for (size_t r = 0; r < ATT_R; r++) {
+            const size_t i = i0 + (r < rn ? r : rn - 1);
+            qr[r] = q + i * q_stride;
+            orow[r] = out + i * out_stride;
+            m[r] = -__builtin_inff();
+            l[r] = 0.0f;
         }
-        const vf mv = vf_set1(mx);
-        vf sv = vf_zero();
-        size_t j = 0;
-        for (; j + VL <= end; j += VL) {
-            vf e = vf_exp(vf_sub(vf_load(p + j), mv));
-            vf_store(p + j, e);
-            sv = vf_add(sv, e);
-        }
-        if (j < end) {
-            const vmask m = vmask_n(end - j);
-            vf e = vf_exp(vf_sub(vf_loadm(p + j, m), mv));
-            vf_storem(p + j, m, e);
-            /* lanes past end must not count: they are exp(0 - mx) here */
-            sv = vf_add(sv, vf_loadm(p + j, m));
-        }
-        const vf inv = vf_set1(1.0f / vf_hsum(sv));
-        float *oi = out + i * out_stride;
-        for (size_t c = 0; c < d; c += 2 * VL) {
-            const size_t left = d - c;
-            const vmask m0 = vmask_n(left >= VL ? 0 : left);
-            const vmask m1 = vmask_n(left >= 2 * VL ? 0 : (left > VL ? left - VL : 0));
-            vf a0 = vf_zero(), a1 = vf_zero();
-            if (left >= 2 * VL) {
-                for (size_t t = 0; t < end; t++) {
-                    const float *vt = v + t * v_stride + c;
-                    const vf pt = vf_set1(p[t]);
-                    a0 = vf_fmadd(pt, vf_load(vt), a0);
-                    a1 = vf_fmadd(pt, vf_load(vt + VL), a1);
+        for (size_t r = 0; r < rn; r++)
+            for (size_t c = 0; c < d; c++)
+                orow[r][c] = 0.0f;
+        for (size_t j0 = 0; j0 < jend; j0 += VL) {
+            const size_t n = jend - j0 < VL ? jend - j0 : VL;
+            vf sc[ATT_R];
+            block_scores(qr, k + j0 * k_stride, k_stride, d, n, sc);
+            for (size_t r = 0; r < ATT_R; r++) {
+                const size_t row_end = r >= rn ? 0 : (causal ? i0 + r + 1 : len);
+                const size_t nv = row_end <= j0 ? 0 : (row_end - j0 < n ? row_end - j0 : n);
+                if (nv == 0) { /* past rn, or a causal row that sees none of this block */
+                    corr[r] = 1.0f;
+                    vf_store(pb[r], vf_zero());
+                    continue;
                 }
-                vf_store(oi + c, vf_mul(a0, inv));
-                vf_store(oi + c + VL, vf_mul(a1, inv));
-            } else if (left >= VL) {
-                for (size_t t = 0; t < end; t++) {
-                    const float *vt = v + t * v_stride + c;
-                    const vf pt = vf_set1(p[t]);
-                    a0 = vf_fmadd(pt, vf_load(vt), a0);
-                    a1 = vf_fmadd(pt, vf_loadm(vt + VL, m1), a1);
+                const vmask valid = vmask_n(nv);
+                const vf s = vf_mul(sc[r], scale_v);
+                const float bm = vf_hmax(vf_select(valid, vf_set1(-__builtin_inff()), s));
+                const float mn = bm > m[r] ? bm : m[r];
+                /* exp(m_old - m_new): 0 on the first block (m_old = -inf),
+                 * 1 (no exp) in the usual case where the max did not move */
+                if (mn == m[r]) {
+                    corr[r] = 1.0f;
+                } else if (m[r] == -__builtin_inff()) {
+                    corr[r] = 0.0f;
+                } else {
+                    vf_store(pb[r], vf_exp(vf_set1(m[r] - mn)));
+                    corr[r] = pb[r][0];
                 }
-                vf_store(oi + c, vf_mul(a0, inv));
-                vf_storem(oi + c + VL, m1, vf_mul(a1, inv));
-            } else {
-                for (size_t t = 0; t < end; t++)
-                    a0 = vf_fmadd(vf_set1(p[t]), vf_loadm(v + t * v_stride + c, m0), a0);
-                vf_storem(oi + c, m0, vf_mul(a0, inv));
+                const vf e = vf_keep(valid, vf_exp(vf_sub(s, vf_set1(mn))));
+                vf_store(pb[r], e);
+                l[r] = l[r] * corr[r] + vf_hsum(e);
+                m[r] = mn;
             }
+            /* out_r = out_r * corr_r + sum_j p_rj v_j over ATT_CB column
+             * chunks per pass */
+            for (size_t c = 0; c < d; c += ATT_CB * VL) {
+                vmask mk[ATT_CB];
+                int full = 1;
+                for (size_t b = 0; b < ATT_CB; b++) {
+                    const size_t cb = c + b * VL;
+                    const size_t w = cb >= d ? 0 : (d - cb < VL ? d - cb : VL);
+                    mk[b] = vmask_n(w);
+                    full &= w == VL;
+                }
+                vf acc[ATT_R][ATT_CB];
+#pragma GCC unroll 12
+                for (size_t r = 0; r < ATT_R; r++)
+#pragma GCC unroll 2
+                    for (size_t b = 0; b < ATT_CB; b++)
+                        acc[r][b] = vf_mul(vf_loadm(orow[r] + c + b * VL, mk[b]), vf_set1(corr[r]));
+                for (size_t t = 0; t < n; t++) {
+                    const float *vt = v + (j0 + t) * v_stride + c;
+                    vf vv[ATT_CB];
+#pragma GCC unroll 2
+                    for (size_t b = 0; b < ATT_CB; b++)
+                        vv[b] = full ? vf_load(vt + b * VL) : vf_loadm(vt + b * VL, mk[b]);
+#pragma GCC unroll 12
+                    for (size_t r = 0; r < ATT_R; r++) {
+                        const vf p = vf_set1(pb[r][t]);
+#pragma GCC unroll 2
+                        for (size_t b = 0; b < ATT_CB; b++)
+                            acc[r][b] = vf_fmadd(p, vv[b], acc[r][b]);
+                    }
+                }
+                /* constant bounds (fully unrolled) keep acc in registers */
+#pragma GCC unroll 12
+                for (size_t r = 0; r < ATT_R; r++)
+#pragma GCC unroll 2
+                    for (size_t b = 0; b < ATT_CB; b++)
+                        if (r < rn)
+                            vf_storem(orow[r] + c + b * VL, mk[b], acc[r][b]);
+            }
+        }
+        for (size_t r = 0; r < rn; r++) {
+            const float inv = 1.0f / l[r];
+            for (size_t c = 0; c < d; c++)
+                orow[r][c] *= inv;
         }
     }
 }

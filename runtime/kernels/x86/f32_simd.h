@@ -23,6 +23,7 @@ static inline vf vf_load(const float *p) { return _mm512_loadu_ps(p); }
 static inline void vf_store(float *p, vf v) { _mm512_storeu_ps(p, v); }
 static inline vf vf_loadm(const float *p, vmask m) { return _mm512_maskz_loadu_ps(m, p); }
 static inline vf vf_keep(vmask m, vf v) { return _mm512_maskz_mov_ps(m, v); /* other lanes 0 */ }
+static inline vf vf_select(vmask m, vf if_out, vf if_in) { return _mm512_mask_blend_ps(m, if_out, if_in); }
 static inline void vf_storem(float *p, vmask m, vf v) { _mm512_mask_storeu_ps(p, m, v); }
 static inline vf vf_add(vf a, vf b) { return _mm512_add_ps(a, b); }
 static inline vf vf_sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
@@ -42,6 +43,32 @@ static inline vf vf_andnot(vf a, vf b) { return _mm512_castsi512_ps(_mm512_andno
 static inline vf vf_xor(vf a, vf b) { return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_castps_si512(b))); }
 static inline float vf_hsum(vf a) { return _mm512_reduce_add_ps(a); }
 static inline float vf_hmax(vf a) { return _mm512_reduce_max_ps(a); }
+/* In-place transpose of a 16x16 block (r[j] lane c -> r[c] lane j):
+ * pairs, quads within 128-bit chunks, then the chunks (64 shuffles). */
+static inline void vf_transpose(vf r[VL])
+{
+    vf t[16], u[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; i++) { /* u[4i+k], chunk L: column 4L+k of rows 4i..4i+3 */
+        u[4 * i + 0] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+        u[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+        u[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+        u[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+    }
+    for (int k = 0; k < 4; k++) {
+        const vf v0 = _mm512_shuffle_f32x4(u[k], u[4 + k], 0x88);
+        const vf v1 = _mm512_shuffle_f32x4(u[k], u[4 + k], 0xDD);
+        const vf v2 = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0x88);
+        const vf v3 = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0xDD);
+        r[k] = _mm512_shuffle_f32x4(v0, v2, 0x88);
+        r[8 + k] = _mm512_shuffle_f32x4(v0, v2, 0xDD);
+        r[4 + k] = _mm512_shuffle_f32x4(v1, v3, 0x88);
+        r[12 + k] = _mm512_shuffle_f32x4(v1, v3, 0xDD);
+    }
+}
 /* 2^n for integral n in [-126, 127], as float bits */
 static inline vf vf_pow2i(vf n)
 {
@@ -64,6 +91,7 @@ static inline vf vf_load(const float *p) { return _mm256_loadu_ps(p); }
 static inline void vf_store(float *p, vf v) { _mm256_storeu_ps(p, v); }
 static inline vf vf_loadm(const float *p, vmask m) { return _mm256_maskload_ps(p, m); }
 static inline vf vf_keep(vmask m, vf v) { return _mm256_and_ps(_mm256_castsi256_ps(m), v); }
+static inline vf vf_select(vmask m, vf if_out, vf if_in) { return _mm256_blendv_ps(if_out, if_in, _mm256_castsi256_ps(m)); }
 static inline void vf_storem(float *p, vmask m, vf v) { _mm256_maskstore_ps(p, m, v); }
 static inline vf vf_add(vf a, vf b) { return _mm256_add_ps(a, b); }
 static inline vf vf_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
@@ -93,6 +121,25 @@ static inline float vf_hmax(vf a)
     s = _mm_max_ps(s, _mm_movehl_ps(s, s));
     s = _mm_max_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
+}
+/* In-place transpose of an 8x8 block (24 shuffles). */
+static inline void vf_transpose(vf r[VL])
+{
+    vf t[8], u[8];
+    for (int i = 0; i < 4; i++) {
+        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 2; i++) {
+        u[4 * i + 0] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+        u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+        u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+        u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+    }
+    for (int k = 0; k < 4; k++) {
+        r[k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x20);
+        r[4 + k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x31);
+    }
 }
 static inline vf vf_pow2i(vf n)
 {

@@ -58,6 +58,15 @@ static inline __attribute__((always_inline)) void store_tile(const gemm_args *g,
     }
 }
 
+/* acc += dot4(a u8, w s8) per int32 lane. Spelled in asm because GCC 12
+ * does not tie the accumulator of _mm512_dpbusd_epi32 to its output: it
+ * copies every accumulator around each instruction and spills the tile. */
+static inline __m512i dp(__m512i acc, __m512i a, __m512i w)
+{
+    __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(w));
+    return acc;
+}
+
 static inline __m512i bcast4(const uint8_t *p)
 {
     int32_t a4;
@@ -89,21 +98,22 @@ static inline __attribute__((always_inline)) void tile(const gemm_args *g, size_
             const __m512i av = bcast4(q + i * g->ldq + kg * 4);
 #pragma GCC unroll 4
             for (size_t j = 0; j < NB; j++)
-                acc[i][j] = _mm512_dpbusd_epi32(acc[i][j], av, wv[j]);
+                acc[i][j] = dp(acc[i][j], av, wv[j]);
         }
     }
     store_tile(g, m0, n0, MR, NB, acc);
 }
 
-/* The full 6x64 tile spelled out with named accumulators: GCC keeps an
- * array of 24 vectors in memory, named variables stay in registers. */
+/* The full 6x64 tile (the hot path) spelled out with named accumulators,
+ * so that all 24 stay in registers whatever the optimizer decides about
+ * the array of the generic tile. */
 #define ROW(i)                                                                                    \
     do {                                                                                          \
         const __m512i av = bcast4(q##i + kg * 4);                                                 \
-        c##i##0 = _mm512_dpbusd_epi32(c##i##0, av, w0);                                           \
-        c##i##1 = _mm512_dpbusd_epi32(c##i##1, av, w1);                                           \
-        c##i##2 = _mm512_dpbusd_epi32(c##i##2, av, w2);                                           \
-        c##i##3 = _mm512_dpbusd_epi32(c##i##3, av, w3);                                           \
+        c##i##0 = dp(c##i##0, av, w0);                                                           \
+        c##i##1 = dp(c##i##1, av, w1);                                                           \
+        c##i##2 = dp(c##i##2, av, w2);                                                           \
+        c##i##3 = dp(c##i##3, av, w3);                                                           \
     } while (0)
 
 static void tile_6x64(const gemm_args *g, size_t m0, size_t n0)
