@@ -56,6 +56,11 @@ int tr_cli_next(tr_cli_args *a, const char **value);
  * "tinyrank: <opt> expects ..." and returns 0. */
 int tr_cli_parse_long(const char *opt, const char *s, long min, long max, long *out);
 
+/* Option ids shared by the commands that open a session, and their parser:
+ * 1 = handled into *p, 0 = not one of them, -1 = bad value (error printed). */
+enum { TR_CLI_OPT_BATCH = 1000, TR_CLI_OPT_THREADS, TR_CLI_OPT_MAXLEN };
+int tr_cli_session_option(int id, const char *value, tinyrank_session_params *p);
+
 /* ---- model and session */
 typedef struct tr_cli_model {
     tr_file_map_t map;

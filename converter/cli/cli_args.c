@@ -87,3 +87,27 @@ int tr_cli_parse_long(const char *opt, const char *s, long min, long max, long *
     *out = v;
     return 1;
 }
+
+int tr_cli_session_option(int id, const char *value, tinyrank_session_params *p)
+{
+    long n;
+    switch (id) {
+    case TR_CLI_OPT_BATCH:
+        if (!tr_cli_parse_long("--batch", value, 1, 1 << 16, &n))
+            return -1;
+        p->max_batch = (int)n;
+        return 1;
+    case TR_CLI_OPT_THREADS:
+        if (!tr_cli_parse_long("--threads", value, 1, TINYRANK_MAX_THREADS, &n))
+            return -1;
+        p->num_threads = (int)n;
+        return 1;
+    case TR_CLI_OPT_MAXLEN:
+        if (!tr_cli_parse_long("--max-length", value, 1, 1 << 20, &n))
+            return -1;
+        p->max_length = (int)n;
+        return 1;
+    default:
+        return 0;
+    }
+}

@@ -11,14 +11,15 @@
 
 #include "cli.h"
 
-enum { OPT_MODEL = 1, OPT_PAIRS, OPT_TOKENS, OPT_BATCH, OPT_THREADS, OPT_RUNS, OPT_MAXLEN,
+enum { OPT_MODEL = 1, OPT_PAIRS, OPT_TOKENS, OPT_RUNS,
        OPT_JSON, OPT_HELP };
 
 static const tr_cli_opt opts[] = {
-    {"-m", 1, OPT_MODEL},        {"--model", 1, OPT_MODEL},     {"--pairs", 1, OPT_PAIRS},
-    {"--tokens", 1, OPT_TOKENS}, {"--batch", 1, OPT_BATCH},     {"--threads", 1, OPT_THREADS},
-    {"--runs", 1, OPT_RUNS},     {"--max-length", 1, OPT_MAXLEN}, {"--json", 0, OPT_JSON},
-    {"-h", 0, OPT_HELP},         {"--help", 0, OPT_HELP},       {NULL, 0, 0},
+    {"-m", 1, OPT_MODEL}, {"--model", 1, OPT_MODEL}, {"--pairs", 1, OPT_PAIRS},
+    {"--tokens", 1, OPT_TOKENS}, {"--batch", 1, TR_CLI_OPT_BATCH},
+    {"--threads", 1, TR_CLI_OPT_THREADS}, {"--runs", 1, OPT_RUNS},
+    {"--max-length", 1, TR_CLI_OPT_MAXLEN}, {"--json", 0, OPT_JSON}, {"-h", 0, OPT_HELP},
+    {"--help", 0, OPT_HELP}, {NULL, 0, 0},
 };
 
 static const char *const words[] = {
@@ -114,7 +115,7 @@ static double now_seconds(void)
 int tr_cli_bench(int argc, char **argv)
 {
     const char *model_path = NULL, *v;
-    long pairs = 32, tokens = 256, runs = 5, n;
+    long pairs = 32, tokens = 256, runs = 5;
     int json = 0, id;
     tinyrank_session_params params = tinyrank_session_params_default();
     tr_cli_args a;
@@ -140,27 +141,16 @@ int tr_cli_bench(int argc, char **argv)
             if (!tr_cli_parse_long("--runs", v, 1, 1 << 20, &runs))
                 return 1;
             break;
-        case OPT_BATCH:
-            if (!tr_cli_parse_long("--batch", v, 1, 1 << 16, &n))
-                return 1;
-            params.max_batch = (int)n;
-            break;
-        case OPT_THREADS:
-            if (!tr_cli_parse_long("--threads", v, 1, 1024, &n))
-                return 1;
-            params.num_threads = (int)n;
-            break;
-        case OPT_MAXLEN:
-            if (!tr_cli_parse_long("--max-length", v, 1, 1 << 20, &n))
-                return 1;
-            params.max_length = (int)n;
-            break;
         case OPT_JSON:
             json = 1;
             break;
         case OPT_HELP:
             tr_cli_usage(stdout);
             return 0;
+        default:
+            if (tr_cli_session_option(id, v, &params) < 0)
+                return 1;
+            break;
         }
     }
     if (!model_path)

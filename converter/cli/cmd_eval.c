@@ -9,14 +9,14 @@
 #include "converter/eval/ndcg.h"
 #include "converter/eval/qrels.h"
 
-enum { OPT_MODEL = 1, OPT_DATA, OPT_QRELS, OPT_DEPTH, OPT_BM25, OPT_BATCH, OPT_THREADS,
-       OPT_MAXLEN, OPT_HELP };
+enum { OPT_MODEL = 1, OPT_DATA, OPT_QRELS, OPT_DEPTH, OPT_BM25, OPT_HELP };
 
 static const tr_cli_opt opts[] = {
-    {"-m", 1, OPT_MODEL},       {"--model", 1, OPT_MODEL},       {"--data", 1, OPT_DATA},
-    {"--qrels", 1, OPT_QRELS},  {"--depth", 1, OPT_DEPTH},       {"--bm25", 0, OPT_BM25},
-    {"--batch", 1, OPT_BATCH},  {"--threads", 1, OPT_THREADS},   {"--max-length", 1, OPT_MAXLEN},
-    {"-h", 0, OPT_HELP},        {"--help", 0, OPT_HELP},         {NULL, 0, 0},
+    {"-m", 1, OPT_MODEL}, {"--model", 1, OPT_MODEL}, {"--data", 1, OPT_DATA},
+    {"--qrels", 1, OPT_QRELS}, {"--depth", 1, OPT_DEPTH}, {"--bm25", 0, OPT_BM25},
+    {"--batch", 1, TR_CLI_OPT_BATCH}, {"--threads", 1, TR_CLI_OPT_THREADS},
+    {"--max-length", 1, TR_CLI_OPT_MAXLEN}, {"-h", 0, OPT_HELP}, {"--help", 0, OPT_HELP},
+    {NULL, 0, 0},
 };
 
 #define NDCG_K 10
@@ -59,7 +59,7 @@ static int score_all(tr_cli_session *s, const tr_eval_data *d, size_t depth, flo
 int tr_cli_eval(int argc, char **argv)
 {
     const char *model_path = NULL, *data_path = NULL, *qrels_path = NULL, *v;
-    long depth = 100, n;
+    long depth = 100;
     int bm25 = 0, id;
     tinyrank_session_params params = tinyrank_session_params_default();
     tr_cli_args a;
@@ -86,24 +86,13 @@ int tr_cli_eval(int argc, char **argv)
         case OPT_BM25:
             bm25 = 1;
             break;
-        case OPT_BATCH:
-            if (!tr_cli_parse_long("--batch", v, 1, 1 << 16, &n))
-                return 1;
-            params.max_batch = (int)n;
-            break;
-        case OPT_THREADS:
-            if (!tr_cli_parse_long("--threads", v, 1, 1024, &n))
-                return 1;
-            params.num_threads = (int)n;
-            break;
-        case OPT_MAXLEN:
-            if (!tr_cli_parse_long("--max-length", v, 1, 1 << 20, &n))
-                return 1;
-            params.max_length = (int)n;
-            break;
         case OPT_HELP:
             tr_cli_usage(stdout);
             return 0;
+        default:
+            if (tr_cli_session_option(id, v, &params) < 0)
+                return 1;
+            break;
         }
     }
     if (!data_path)

@@ -8,16 +8,16 @@
 #include "passages.h"
 
 enum {
-    OPT_MODEL = 1, OPT_QUERY, OPT_TOPK, OPT_MAXLEN, OPT_THREADS, OPT_BATCH, OPT_SIGMOID,
+    OPT_MODEL = 1, OPT_QUERY, OPT_TOPK, OPT_SIGMOID,
     OPT_TRUNC, OPT_JSON, OPT_HELP
 };
 
 static const tr_cli_opt opts[] = {
-    {"-m", 1, OPT_MODEL},          {"--model", 1, OPT_MODEL},     {"-q", 1, OPT_QUERY},
-    {"--query", 1, OPT_QUERY},     {"--top-k", 1, OPT_TOPK},      {"-k", 1, OPT_TOPK},
-    {"--max-length", 1, OPT_MAXLEN}, {"--threads", 1, OPT_THREADS}, {"--batch", 1, OPT_BATCH},
-    {"--sigmoid", 0, OPT_SIGMOID}, {"--truncation", 1, OPT_TRUNC}, {"--json", 0, OPT_JSON},
-    {"-h", 0, OPT_HELP},           {"--help", 0, OPT_HELP},       {NULL, 0, 0},
+    {"-m", 1, OPT_MODEL}, {"--model", 1, OPT_MODEL}, {"-q", 1, OPT_QUERY},
+    {"--query", 1, OPT_QUERY}, {"--top-k", 1, OPT_TOPK}, {"-k", 1, OPT_TOPK},
+    {"--max-length", 1, TR_CLI_OPT_MAXLEN}, {"--threads", 1, TR_CLI_OPT_THREADS},
+    {"--batch", 1, TR_CLI_OPT_BATCH}, {"--sigmoid", 0, OPT_SIGMOID}, {"--truncation", 1, OPT_TRUNC},
+    {"--json", 0, OPT_JSON}, {"-h", 0, OPT_HELP}, {"--help", 0, OPT_HELP}, {NULL, 0, 0},
 };
 
 /* Bytes of the first `max_chars` UTF-8 characters of s[0..len) (a character
@@ -49,7 +49,7 @@ static void print_preview(const char *s, size_t len)
 int tr_cli_rerank(int argc, char **argv)
 {
     const char *model_path = NULL, *query = NULL, *input = NULL;
-    long top_k = 0, n;
+    long top_k = 0;
     int json = 0;
     tinyrank_session_params params = tinyrank_session_params_default();
     tr_cli_args a;
@@ -75,21 +75,6 @@ int tr_cli_rerank(int argc, char **argv)
             if (!tr_cli_parse_long("--top-k", v, 1, 1L << 30, &top_k))
                 return 1;
             break;
-        case OPT_MAXLEN:
-            if (!tr_cli_parse_long("--max-length", v, 1, 1 << 20, &n))
-                return 1;
-            params.max_length = (int)n;
-            break;
-        case OPT_THREADS:
-            if (!tr_cli_parse_long("--threads", v, 1, 1024, &n))
-                return 1;
-            params.num_threads = (int)n;
-            break;
-        case OPT_BATCH:
-            if (!tr_cli_parse_long("--batch", v, 1, 1 << 16, &n))
-                return 1;
-            params.max_batch = (int)n;
-            break;
         case OPT_SIGMOID:
             params.score = TINYRANK_SCORE_SIGMOID;
             break;
@@ -108,6 +93,10 @@ int tr_cli_rerank(int argc, char **argv)
         case OPT_HELP:
             tr_cli_usage(stdout);
             return 0;
+        default:
+            if (tr_cli_session_option(id, v, &params) < 0)
+                return 1;
+            break;
         }
     }
     if (!model_path)
