@@ -134,6 +134,7 @@ static double load_average(void)
 
 /* ---------------------------------------------------------- CPU features */
 
+#if defined(TINYRANK_BENCH_PEAK_X86)
 static int cpu_has_avx512vnni(void)
 {
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
@@ -143,6 +144,7 @@ static int cpu_has_avx512vnni(void)
     return 0;
 #endif
 }
+#endif
 
 static int cpu_has_amx(void)
 {

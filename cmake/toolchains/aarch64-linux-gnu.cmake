@@ -23,7 +23,16 @@ if(TINYRANK_QEMU_AARCH64)
   if(NOT DEFINED TINYRANK_QEMU_CPU)
     set(TINYRANK_QEMU_CPU max)
   endif()
-  # -L: where the emulated dynamic loader and libc are.
+  # -L: where the emulated dynamic loader is. With Debian multiarch
+  # (libcmocka-dev:arm64 brings libc6:arm64) the loader and libc are under /
+  # and must be taken from there as a pair: the cross toolchain's own loader
+  # (/usr/aarch64-linux-gnu/lib) with the multiarch libc.so.6 of another
+  # Debian revision makes fork() hang in the child under qemu 7.2.
+  if(EXISTS /lib/ld-linux-aarch64.so.1)
+    set(TINYRANK_QEMU_LD_PREFIX /)
+  else()
+    set(TINYRANK_QEMU_LD_PREFIX /usr/${TINYRANK_AARCH64_PREFIX})
+  endif()
   set(CMAKE_CROSSCOMPILING_EMULATOR
-      ${TINYRANK_QEMU_AARCH64};-L;/usr/${TINYRANK_AARCH64_PREFIX};-cpu;${TINYRANK_QEMU_CPU})
+      ${TINYRANK_QEMU_AARCH64};-L;${TINYRANK_QEMU_LD_PREFIX};-cpu;${TINYRANK_QEMU_CPU})
 endif()
