@@ -474,14 +474,17 @@ static void test_sets_rowwise_vs_ref(void **state)
 static void test_sets_attention_vs_ref(void **state)
 {
     (void)state;
-    const size_t lens[] = {1, 2, 3, 5, 17, 33, 64};
+    /* odd lengths around the kernels' blocks (6, 12 rows; 8, 16, 32 keys) */
+    const size_t lens[] = {1, 2, 3, 5, 13, 17, 33, 64, 97};
     const size_t ds[] = {1, 3, 8, 15, 16, 17, 32, 33, 64, 100};
     for (size_t li = 0; li < COUNT(lens); li++)
         for (size_t di = 0; di < COUNT(ds); di++)
             for (int causal = 0; causal < 2; causal++) {
                 const size_t len = lens[li], d = ds[di], st = d + 5;
                 float *q = malloc(len * st * 4), *k = malloc(len * st * 4), *v = malloc(len * st * 4);
-                float *want = malloc(len * st * 4), *got = malloc(len * st * 4), *p = malloc(len * 4);
+                float *want = malloc(len * st * 4), *got = malloc(len * st * 4);
+                /* exactly the contract's scratch, so that ASan sees any overrun */
+                float *p = malloc(tr_attention_scratch_floats(len, d) * sizeof(float));
                 for (size_t i = 0; i < len * st; i++)
                     q[i] = frand() * 2.0f, k[i] = frand() * 2.0f, v[i] = frand();
                 const float scale = 1.0f / sqrtf((float)d);
@@ -489,6 +492,8 @@ static void test_sets_attention_vs_ref(void **state)
                 for (size_t ks = 1; ks < tr_kernels_count(); ks++) {
                     const tr_kernels *kn = tr_kernels_at(ks);
                     for (size_t i = 0; i < len * st; i++) got[i] = -777.0f;
+                    /* NaN bytes: a kernel must not read scratch it did not write */
+                    memset(p, 0xff, tr_attention_scratch_floats(len, d) * sizeof(float));
                     kn->f32_attention(len, d, q, st, k, st, v, st, scale, causal, got, st, p);
                     for (size_t i = 0; i < len; i++)
                         for (size_t c = 0; c < st; c++) {

@@ -55,8 +55,9 @@ typedef struct tr_kernels {
 
     /* Attention of one head over one sequence of len rows: for each row i,
      * p = softmax(scale * q_i . k_j for j < (causal ? i + 1 : len)), out_i =
-     * sum_j p_j v_j. Rows are d floats at the given strides; scratch holds len
-     * floats. */
+     * sum_j p_j v_j. Rows are d floats at the given strides; scratch holds
+     * tr_attention_scratch_floats(len, d) floats (the reference uses len of
+     * them; blocked kernels keep K transposed and a block of scores there). */
     void (*f32_attention)(size_t len, size_t d, const float *q, size_t q_stride, const float *k,
                           size_t k_stride, const float *v, size_t v_stride, float scale, int causal,
                           float *out, size_t out_stride, float *scratch);
@@ -94,6 +95,18 @@ static inline size_t tr_n16k4_bytes(size_t n, size_t k)
 static inline size_t tr_n16k4_index(size_t n, size_t k, size_t K)
 {
     return ((n / 16) * (tr_round_up(K, 4) / 4) + k / 4) * 64 + (n % 16) * 4 + k % 4;
+}
+/* Scratch of f32_attention, the maximum over every kernel set (so that the
+ * planner need not know which set runs): K^T [d][lp], scores of up to
+ * TR_ATTENTION_MAX_ROWS query rows [lp] and those rows transposed [d], with
+ * lp = len rounded up to TR_ATTENTION_KEY_ROUND. */
+#define TR_ATTENTION_MAX_ROWS 16
+#define TR_ATTENTION_KEY_ROUND 16
+static inline size_t tr_attention_scratch_floats(size_t len, size_t d)
+{
+    const size_t lp = (len + TR_ATTENTION_KEY_ROUND - 1) / TR_ATTENTION_KEY_ROUND *
+                      TR_ATTENTION_KEY_ROUND;
+    return lp * (d + TR_ATTENTION_MAX_ROWS) + TR_ATTENTION_MAX_ROWS * d;
 }
 /* Row stride of quantized activations for K inputs. */
 static inline size_t tr_qu8_row_bytes(size_t k)

@@ -31,14 +31,19 @@ static int check(const tr_node *n, const tr_tensor *const *in, const tr_tensor *
     return TINYRANK_OK;
 }
 
+static size_t att_scratch_bytes(const tr_node *n, const tr_dims *max)
+{
+    return tr_align64(tr_attention_scratch_floats(max->max_seq, (size_t)n->opt.attention.head_dim) *
+                      sizeof(float));
+}
+
 static size_t scratch(const tr_node *n, const tr_tensor *const *in, const tr_tensor *out,
                       const tr_dims *max)
 {
-    (void)n;
     (void)in;
     (void)out;
-    /* one row of probabilities per thread */
-    return max->threads * tr_align64(max->max_seq * sizeof(float));
+    /* one kernel scratch per thread (tasks run one at a time per thread) */
+    return max->threads * att_scratch_bytes(n, max);
 }
 
 typedef struct att_job {
@@ -78,7 +83,7 @@ static int eval(tr_exec *x, const tr_node *n)
     j.v = tr_exec_data(x, n->in[2]);
     j.out = tr_exec_data(x, n->out);
     j.p = x->scratch;
-    j.p_stride = tr_align64(x->dims.max_seq * sizeof(float)) / sizeof(float);
+    j.p_stride = att_scratch_bytes(n, &x->dims) / sizeof(float);
     tr_exec_parallel(x, att_task, &j, x->dims.seqs * j.hq);
     return TINYRANK_OK;
 }

@@ -5,6 +5,8 @@
 #include "format/schema_ids.h"
 #include "kernels/kernels.h"
 
+/* p: the kernel scratch (tr_attention_scratch_floats(len, d) floats); one row
+ * of len probabilities is all the reference needs of it. */
 void tr_f32_attention__ref(size_t len, size_t d, const float *q, size_t q_stride, const float *k,
                            size_t k_stride, const float *v, size_t v_stride, float scale, int causal,
                            float *out, size_t out_stride, float *p)

@@ -217,148 +217,239 @@ void TR_SFX(tr_f32_vtanh)(size_t n, const float *x, float *y)
     TR_ACT_LOOP(vf_tanh);
 }
 
-/* Attention in blocks of ATT_R query rows against blocks of VL key rows,
- * with an online softmax (the flash-attention recurrence): per row a running
- * max m and sum l; the output rows (kept in `out` itself) are rescaled by
- * exp(m_old - m_new) before a block's p_j v_j are added. Why this shape:
- * - a head's k and v slices of a 256-token sequence (2 x 32 KiB at d = 32)
- *   do not fit in L1; they are walked once per ATT_R rows, not per row;
- * - each key block is transposed once (VL keys in the lanes) and shared by
- *   the ATT_R rows, so scores come out as vectors with no horizontal sums;
- * - ATT_R independent accumulators hide the FMA latency.
- * The caller's scratch is not needed. */
+/* Attention of one head, blocked: ATT_R query rows at a time go through
+ *   1. scores S = scale * Q K^T against all the keys they see,
+ *   2. an exact softmax per row (max, exp, sum: whole vectors, one horizontal
+ *      sum per row),
+ *   3. out = (P V) / sum.
+ * Both products are register-blocked (ATT_R rows x two vectors of keys or
+ * columns, one broadcast per row and step: 24 independent FMAs per step on
+ * AVX-512). Compared with an online (flash) softmax over key blocks, the
+ * scores of a block of rows fit in L1 at these lengths, so there is no
+ * per-key-block horizontal max/sum, no rescaling of the output rows and K is
+ * transposed once per call instead of once per row block. The scratch
+ * (tr_attention_scratch_floats) holds:
+ *   kt [d][lp]       K transposed once per call (lp = len rounded up to 16,
+ *                    zero past len), so that one load gives VL keys' c-th
+ *                    components;
+ *   sc [lp/VL][R][VL] the block's scores, then probabilities, interleaved by
+ *                    key block so that row r of key j sits at a constant
+ *                    offset from the key block: the compiler keeps one
+ *                    pointer instead of one per row;
+ *   qt [d][VL]       the block's query rows transposed, for the same reason.
+ * Every row's arithmetic depends only on its own data and len (rows past the
+ * end of the last block repeat its last row and are not stored), so results
+ * do not depend on how the caller splits work. */
 #if VL == 16
-#define ATT_R 12 /* 32 registers: 24 accumulators in the weighted sum */
-#define ATT_CB 2 /* column chunks per pass of the weighted sum */
+#define ATT_R 12 /* 32 registers: 24 accumulators + 2 operands */
 #else
-#define ATT_R 8 /* AVX2 has 16 registers: 8 accumulators */
-#define ATT_CB 1
+#define ATT_R 6 /* AVX2 has 16 registers: 12 accumulators + 2 operands + 1 broadcast */
 #endif
+#define ATT_NB 2 /* vectors of keys (scores) or columns (P V) per row and step */
 
-/* scores[r] lane j = q_r . k_j for the n (<= VL) keys at k */
-static inline void block_scores(const float *const qr[ATT_R], const float *k, size_t k_stride,
-                                size_t d, size_t n, vf scores[ATT_R])
+/* kt[c][j] = k_j[c] for j < len, 0 for len <= j < lp (lp a multiple of VL) */
+static void att_transpose_k(size_t len, size_t d, const float *k, size_t k_stride, float *kt,
+                            size_t lp)
 {
-    vf acc[ATT_R];
-#pragma GCC unroll 12
-    for (size_t r = 0; r < ATT_R; r++)
-        acc[r] = vf_zero();
+    for (size_t j0 = 0; j0 < lp; j0 += VL) {
+        const size_t n = j0 >= len ? 0 : (len - j0 < VL ? len - j0 : VL);
+        for (size_t c0 = 0; c0 < d; c0 += VL) {
+            const size_t w = d - c0 < VL ? d - c0 : VL;
+            const vmask m = vmask_n(w);
+            vf t[VL];
+            for (size_t j = 0; j < VL; j++)
+                t[j] = j < n ? vf_loadm(k + (j0 + j) * k_stride + c0, m) : vf_zero();
+            vf_transpose(t); /* t[c] lane j = k_{j0+j}[c0+c] */
+            for (size_t c = 0; c < w; c++)
+                vf_store(kt + (c0 + c) * lp + j0, t[c]);
+        }
+    }
+}
+
+/* qt[c][r] = q_r[c] for the rn (<= ATT_R <= VL) rows at q; rows rn..VL-1
+ * repeat row rn - 1 (their scores are computed and never used) */
+static inline void att_transpose_q(size_t d, const float *q, size_t q_stride, size_t rn, float *qt)
+{
     for (size_t c0 = 0; c0 < d; c0 += VL) {
         const size_t w = d - c0 < VL ? d - c0 : VL;
         const vmask m = vmask_n(w);
-        vf kt[VL];
-        for (size_t j = 0; j < VL; j++)
-            kt[j] = j < n ? vf_loadm(k + j * k_stride + c0, m) : vf_zero();
-        vf_transpose(kt); /* kt[c] lane j = k_j[c0 + c] */
-        for (size_t c = 0; c < w; c++) {
+        vf t[VL];
+        for (size_t r = 0; r < VL; r++)
+            t[r] = vf_loadm(q + (r < rn ? r : rn - 1) * q_stride + c0, m);
+        vf_transpose(t); /* t[c] lane r = q_r[c0+c] */
+        for (size_t c = 0; c < w; c++)
+            vf_store(qt + (c0 + c) * VL, t[c]);
+    }
+}
+
+/* One tile of scores: nb (1 or ATT_NB, a constant once inlined) vectors of
+ * keys from kc (= kt + j0) for the ATT_R rows, scaled, into the sc blocks
+ * from blk (= sc + (j0 / VL) ATT_R VL). */
+static inline __attribute__((always_inline)) void att_scores_tile(size_t d, const float *qt,
+                                                                  const float *kc, size_t lp,
+                                                                  vf sv, float *blk, size_t nb)
+{
+    vf acc[ATT_R][ATT_NB];
 #pragma GCC unroll 12
-            for (size_t r = 0; r < ATT_R; r++)
-                acc[r] = vf_fmadd(vf_set1(qr[r][c0 + c]), kt[c], acc[r]);
+    for (size_t r = 0; r < ATT_R; r++)
+#pragma GCC unroll 2
+        for (size_t b = 0; b < nb; b++)
+            acc[r][b] = vf_zero();
+    for (size_t c = 0; c < d; c++, kc += lp, qt += VL) {
+        vf kv[ATT_NB];
+#pragma GCC unroll 2
+        for (size_t b = 0; b < nb; b++)
+            kv[b] = vf_load(kc + b * VL);
+#pragma GCC unroll 12
+        for (size_t r = 0; r < ATT_R; r++) {
+            const vf qv = vf_set1(qt[r]);
+#pragma GCC unroll 2
+            for (size_t b = 0; b < nb; b++)
+                acc[r][b] = vf_fmadd(qv, kv[b], acc[r][b]);
+        }
+    }
+    /* constant bounds (fully unrolled) keep acc in registers */
+#pragma GCC unroll 2
+    for (size_t b = 0; b < nb; b++)
+#pragma GCC unroll 12
+        for (size_t r = 0; r < ATT_R; r++)
+            vf_store(blk + (b * ATT_R + r) * VL, vf_mul(acc[r][b], sv));
+}
+
+/* sc block jb, row r, lane l = scale * q_r . k_{jb VL + l} for the keys
+ * below round_up(jend, VL) (<= lp; padding keys are zero: finite) */
+static void att_scores(size_t d, const float *qt, const float *kt, size_t lp, size_t jend,
+                       float scale, float *sc)
+{
+    const vf sv = vf_set1(scale);
+    const size_t jv = tr_round_up(jend, VL);
+    size_t j0 = 0;
+    for (; j0 + ATT_NB * VL <= jv; j0 += ATT_NB * VL)
+        att_scores_tile(d, qt, kt + j0, lp, sv, sc + j0 * ATT_R, ATT_NB);
+    if (j0 < jv) /* one vector of keys left: no work on a second one */
+        att_scores_tile(d, qt, kt + j0, lp, sv, sc + j0 * ATT_R, 1);
+}
+
+/* The softmax of the block's rows in two passes over all the rows (the
+ * maxima first), so that one row's exp does not wait on its horizontal max
+ * with nothing else to do. Row r sees keys below end. */
+static inline float att_row_max(const float *sc, size_t r, size_t end)
+{
+    const float *row = sc + r * VL;
+    const size_t step = ATT_R * VL, full = end / VL;
+    vf mx = vf_set1(-__builtin_inff());
+    for (size_t jb = 0; jb < full; jb++)
+        mx = vf_max(mx, vf_load(row + jb * step));
+    if (full * VL < end)
+        mx = vf_max(mx, vf_select(vmask_n(end - full * VL), mx, vf_load(row + full * step)));
+    return vf_hmax(mx);
+}
+
+/* Row r becomes exp(s - mx) over its end keys and 0 from there up to jend
+ * (the keys the block's later rows see when causal); returns 1 / sum. */
+static inline float att_row_exp(float *sc, size_t r, size_t end, size_t jend, float mx)
+{
+    float *row = sc + r * VL;
+    const size_t step = ATT_R * VL, full = end / VL;
+    const vf m = vf_set1(mx);
+    vf s0 = vf_zero(), s1 = vf_zero();
+    size_t jb = 0;
+    for (; jb + 2 <= full; jb += 2) {
+        const vf e0 = vf_exp(vf_sub(vf_load(row + jb * step), m));
+        const vf e1 = vf_exp(vf_sub(vf_load(row + (jb + 1) * step), m));
+        vf_store(row + jb * step, e0);
+        vf_store(row + (jb + 1) * step, e1);
+        s0 = vf_add(s0, e0);
+        s1 = vf_add(s1, e1);
+    }
+    for (; jb < full; jb++) {
+        const vf e = vf_exp(vf_sub(vf_load(row + jb * step), m));
+        vf_store(row + jb * step, e);
+        s0 = vf_add(s0, e);
+    }
+    if (full * VL < end) { /* lanes past end become 0 */
+        const vf e = vf_keep(vmask_n(end - full * VL), vf_exp(vf_sub(vf_load(row + jb * step), m)));
+        vf_store(row + jb * step, e);
+        s1 = vf_add(s1, e);
+        jb++;
+    }
+    for (; jb * VL < jend; jb++)
+        vf_store(row + jb * step, vf_zero());
+    return 1.0f / vf_hsum(vf_add(s0, s1));
+}
+
+/* out_r[c0 .. c0 + ATT_NB VL) = inv_r sum_{j < jend} p_rj v_j[...] for r < rn */
+static inline void att_pv(size_t d, size_t c0, const float *sc, const float *v, size_t v_stride,
+                          size_t jend, const float inv[ATT_R], float *const orow[ATT_R], size_t rn)
+{
+    vmask mk[ATT_NB];
+    int full = 1;
+    for (size_t b = 0; b < ATT_NB; b++) {
+        const size_t cb = c0 + b * VL;
+        const size_t w = cb >= d ? 0 : (d - cb < VL ? d - cb : VL);
+        mk[b] = vmask_n(w);
+        full &= w == VL;
+    }
+    vf acc[ATT_R][ATT_NB];
+#pragma GCC unroll 12
+    for (size_t r = 0; r < ATT_R; r++)
+#pragma GCC unroll 2
+        for (size_t b = 0; b < ATT_NB; b++)
+            acc[r][b] = vf_zero();
+    const float *vt = v + c0;
+    for (size_t j0 = 0; j0 < jend; j0 += VL) {
+        const size_t n = jend - j0 < VL ? jend - j0 : VL;
+        const float *blk = sc + (j0 / VL) * ATT_R * VL;
+        for (size_t t = 0; t < n; t++, vt += v_stride) {
+            vf vv[ATT_NB];
+#pragma GCC unroll 2
+            for (size_t b = 0; b < ATT_NB; b++)
+                vv[b] = full ? vf_load(vt + b * VL) : vf_loadm(vt + b * VL, mk[b]);
+#pragma GCC unroll 12
+            for (size_t r = 0; r < ATT_R; r++) {
+                const vf p = vf_set1(blk[r * VL + t]);
+#pragma GCC unroll 2
+                for (size_t b = 0; b < ATT_NB; b++)
+                    acc[r][b] = vf_fmadd(p, vv[b], acc[r][b]);
+            }
         }
     }
 #pragma GCC unroll 12
     for (size_t r = 0; r < ATT_R; r++)
-        scores[r] = acc[r];
+#pragma GCC unroll 2
+        for (size_t b = 0; b < ATT_NB; b++)
+            if (r < rn)
+                vf_storem(orow[r] + c0 + b * VL, mk[b], vf_mul(acc[r][b], vf_set1(inv[r])));
 }
 
 void TR_SFX(tr_f32_attention)(size_t len, size_t d, const float *q, size_t q_stride,
                               const float *k, size_t k_stride, const float *v, size_t v_stride,
                               float scale, int causal, float *out, size_t out_stride, float *scratch)
 {
-    (void)scratch;
-    const vf scale_v = vf_set1(scale);
+    _Static_assert(ATT_R <= VL && VL <= TR_ATTENTION_MAX_ROWS, "scratch covers the rows");
+    _Static_assert(VL <= TR_ATTENTION_KEY_ROUND, "scratch formula rounds len enough");
+    if (len == 0 || d == 0)
+        return;
+    const size_t lp = tr_round_up(len, TR_ATTENTION_KEY_ROUND);
+    float *kt = scratch, *sc = kt + d * lp, *qt = sc + lp * ATT_R;
+    att_transpose_k(len, d, k, k_stride, kt, lp);
     for (size_t i0 = 0; i0 < len; i0 += ATT_R) {
         const size_t rn = len - i0 < ATT_R ? len - i0 : ATT_R;
         const size_t jend = causal ? i0 + rn : len;
-        float m[ATT_R], l[ATT_R], corr[ATT_R];
-        float pb[ATT_R][VL] __attribute__((aligned(64)));
-        const float *qr[ATT_R];
         float *orow[ATT_R]; /* rows past rn alias row rn - 1 and are never stored */
+        float inv[ATT_R];
         for (size_t r = 0; r < ATT_R; r++) {
-            const size_t i = i0 + (r < rn ? r : rn - 1);
-            qr[r] = q + i * q_stride;
-            orow[r] = out + i * out_stride;
-            m[r] = -__builtin_inff();
-            l[r] = 0.0f;
+            orow[r] = out + (i0 + (r < rn ? r : rn - 1)) * out_stride;
+            inv[r] = 0.0f;
         }
+        att_transpose_q(d, q + i0 * q_stride, q_stride, rn, qt);
+        att_scores(d, qt, kt, lp, jend, scale, sc);
+        float mx[ATT_R];
         for (size_t r = 0; r < rn; r++)
-            for (size_t c = 0; c < d; c++)
-                orow[r][c] = 0.0f;
-        for (size_t j0 = 0; j0 < jend; j0 += VL) {
-            const size_t n = jend - j0 < VL ? jend - j0 : VL;
-            vf sc[ATT_R];
-            block_scores(qr, k + j0 * k_stride, k_stride, d, n, sc);
-            for (size_t r = 0; r < ATT_R; r++) {
-                const size_t row_end = r >= rn ? 0 : (causal ? i0 + r + 1 : len);
-                const size_t nv = row_end <= j0 ? 0 : (row_end - j0 < n ? row_end - j0 : n);
-                if (nv == 0) { /* past rn, or a causal row that sees none of this block */
-                    corr[r] = 1.0f;
-                    vf_store(pb[r], vf_zero());
-                    continue;
-                }
-                const vmask valid = vmask_n(nv);
-                const vf s = vf_mul(sc[r], scale_v);
-                const float bm = vf_hmax(vf_select(valid, vf_set1(-__builtin_inff()), s));
-                const float mn = bm > m[r] ? bm : m[r];
-                /* exp(m_old - m_new): 0 on the first block (m_old = -inf),
-                 * 1 (no exp) in the usual case where the max did not move */
-                if (mn == m[r]) {
-                    corr[r] = 1.0f;
-                } else if (m[r] == -__builtin_inff()) {
-                    corr[r] = 0.0f;
-                } else {
-                    vf_store(pb[r], vf_exp(vf_set1(m[r] - mn)));
-                    corr[r] = pb[r][0];
-                }
-                const vf e = vf_keep(valid, vf_exp(vf_sub(s, vf_set1(mn))));
-                vf_store(pb[r], e);
-                l[r] = l[r] * corr[r] + vf_hsum(e);
-                m[r] = mn;
-            }
-            /* out_r = out_r * corr_r + sum_j p_rj v_j over ATT_CB column
-             * chunks per pass */
-            for (size_t c = 0; c < d; c += ATT_CB * VL) {
-                vmask mk[ATT_CB];
-                int full = 1;
-                for (size_t b = 0; b < ATT_CB; b++) {
-                    const size_t cb = c + b * VL;
-                    const size_t w = cb >= d ? 0 : (d - cb < VL ? d - cb : VL);
-                    mk[b] = vmask_n(w);
-                    full &= w == VL;
-                }
-                vf acc[ATT_R][ATT_CB];
-#pragma GCC unroll 12
-                for (size_t r = 0; r < ATT_R; r++)
-#pragma GCC unroll 2
-                    for (size_t b = 0; b < ATT_CB; b++)
-                        acc[r][b] = vf_mul(vf_loadm(orow[r] + c + b * VL, mk[b]), vf_set1(corr[r]));
-                for (size_t t = 0; t < n; t++) {
-                    const float *vt = v + (j0 + t) * v_stride + c;
-                    vf vv[ATT_CB];
-#pragma GCC unroll 2
-                    for (size_t b = 0; b < ATT_CB; b++)
-                        vv[b] = full ? vf_load(vt + b * VL) : vf_loadm(vt + b * VL, mk[b]);
-#pragma GCC unroll 12
-                    for (size_t r = 0; r < ATT_R; r++) {
-                        const vf p = vf_set1(pb[r][t]);
-#pragma GCC unroll 2
-                        for (size_t b = 0; b < ATT_CB; b++)
-                            acc[r][b] = vf_fmadd(p, vv[b], acc[r][b]);
-                    }
-                }
-                /* constant bounds (fully unrolled) keep acc in registers */
-#pragma GCC unroll 12
-                for (size_t r = 0; r < ATT_R; r++)
-#pragma GCC unroll 2
-                    for (size_t b = 0; b < ATT_CB; b++)
-                        if (r < rn)
-                            vf_storem(orow[r] + c + b * VL, mk[b], acc[r][b]);
-            }
-        }
-        for (size_t r = 0; r < rn; r++) {
-            const float inv = 1.0f / l[r];
-            for (size_t c = 0; c < d; c++)
-                orow[r][c] *= inv;
-        }
+            mx[r] = att_row_max(sc, r, causal ? i0 + r + 1 : len);
+        for (size_t r = 0; r < rn; r++)
+            inv[r] = att_row_exp(sc, r, causal ? i0 + r + 1 : len, jend, mx[r]);
+        for (size_t c0 = 0; c0 < d; c0 += ATT_NB * VL)
+            att_pv(d, c0, sc, v, v_stride, jend, inv, orow, rn);
     }
 }
