@@ -9,6 +9,7 @@
 #define TR_KERNELS_H
 
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 
 typedef struct tr_kernels {
@@ -108,6 +109,23 @@ static inline size_t tr_attention_scratch_floats(size_t len, size_t d)
                       TR_ATTENTION_KEY_ROUND;
     return lp * (d + TR_ATTENTION_MAX_ROWS) + TR_ATTENTION_MAX_ROWS * d;
 }
+/* The scale, its reciprocal and the zero point of a row whose minimum is
+ * lo <= 0 and maximum hi >= 0, as tr_qu8_quantize_rows defines them. Every
+ * quantizer (reference and SIMD) calls this one function so that they agree
+ * bit for bit. Returns 0 for a row that quantizes to zeros (empty or
+ * non-finite range), 1 otherwise. */
+static inline int tr_qu8_row_params(float lo, float hi, float *scale, float *inv, float *zero)
+{
+    const float range = hi - lo;
+    if (!(range > 0.0f) || !isfinite(range))
+        return 0;
+    *scale = range / 255.0f;
+    *inv = 255.0f / range;
+    float z = roundf(-lo * *inv);
+    *zero = z < 0.0f ? 0.0f : (z > 255.0f ? 255.0f : z);
+    return 1;
+}
+
 /* Row stride of quantized activations for K inputs. */
 static inline size_t tr_qu8_row_bytes(size_t k)
 {

@@ -48,8 +48,8 @@ void tr_qu8_quantize_rows__neon(size_t M, size_t K, const float *A, size_t lda, 
         uint8_t *q = Q + m * ldq;
         float lo, hi;
         row_range(K, a, &lo, &hi);
-        const float range = hi - lo;
-        if (!(range > 0.0f) || !isfinite(range)) {
+        float s, inv, z;
+        if (!tr_qu8_row_params(lo, hi, &s, &inv, &z)) {
             /* all zeros or non-finite input: zeros, as the reference */
             for (size_t k = 0; k < ldq; k++)
                 q[k] = 0;
@@ -57,10 +57,6 @@ void tr_qu8_quantize_rows__neon(size_t M, size_t K, const float *A, size_t lda, 
             zp[m] = 0;
             continue;
         }
-        const float s = range / 255.0f;
-        const float inv = 255.0f / range;
-        float z = roundf(-lo * inv);
-        z = z < 0.0f ? 0.0f : (z > 255.0f ? 255.0f : z);
         const float32x4_t inv4 = vdupq_n_f32(inv), z4 = vdupq_n_f32(z);
         size_t k = 0;
         for (; k + 16 <= K; k += 16) {

@@ -18,8 +18,8 @@ void tr_qu8_quantize_rows__ref(size_t M, size_t K, const float *A, size_t lda, u
             lo = a[k] < lo ? a[k] : lo;
             hi = a[k] > hi ? a[k] : hi;
         }
-        float range = hi - lo;
-        if (!(range > 0.0f) || !isfinite(range)) {
+        float s, inv, z;
+        if (!tr_qu8_row_params(lo, hi, &s, &inv, &z)) {
             /* all zeros (or non-finite input, which int8 cannot carry):
              * zeros keep the output finite and defined */
             for (size_t k = 0; k < ldq; k++)
@@ -28,10 +28,6 @@ void tr_qu8_quantize_rows__ref(size_t M, size_t K, const float *A, size_t lda, u
             zp[m] = 0;
             continue;
         }
-        float s = range / 255.0f;
-        float inv = 255.0f / range;
-        float z = roundf(-lo * inv);
-        z = z < 0.0f ? 0.0f : (z > 255.0f ? 255.0f : z);
         for (size_t k = 0; k < K; k++) {
             float v = roundf(a[k] * inv) + z;
             /* clamp; written so that a NaN element becomes 0 (as max/min do

@@ -86,17 +86,13 @@ void tr_qu8_quantize_rows__avx2(size_t M, size_t K, const float *A, size_t lda, 
             hi = _mm256_max_ps(x, hi);
         }
         const float lo_s = hmin(lo), hi_s = hmax(hi);
-        const float range = hi_s - lo_s;
-        if (!(range > 0.0f) || !isfinite(range)) {
+        float s, inv, z;
+        if (!tr_qu8_row_params(lo_s, hi_s, &s, &inv, &z)) {
             zero_bytes(q, ldq);
             scale[m] = 0.0f;
             zp[m] = 0;
             continue;
         }
-        const float s = range / 255.0f;
-        const float inv = 255.0f / range;
-        float z = roundf(-lo_s * inv);
-        z = z < 0.0f ? 0.0f : (z > 255.0f ? 255.0f : z);
         const __m256 invv = _mm256_set1_ps(inv), zv = _mm256_set1_ps(z);
         for (size_t k = 0; k < kfull; k += 8)
             quant8(a + k, q + k, 8, invv, zv);
