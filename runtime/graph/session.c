@@ -210,6 +210,21 @@ const char *tinyrank_session_errmsg(const tinyrank_session *session)
 
 /* ---- running */
 
+/* The arena buffer of graph input `tensor` (an I32 [TOKENS] input), from row
+ * `row`; NULL for an input the graph does not have (tensor -1). */
+static int32_t *input_rows(const tinyrank_session *s, int32_t tensor, uint32_t row)
+{
+    return tensor < 0 ? NULL : (int32_t *)(void *)(s->region + s->offsets[tensor]) + row;
+}
+
+/* Position ids 0..n-1 for the sequence that starts at `row`. */
+static void fill_positions(const tinyrank_session *s, uint32_t row, size_t n)
+{
+    int32_t *pos = input_rows(s, s->model->position_ids, row);
+    for (size_t i = 0; pos != NULL && i < n; i++)
+        pos[i] = (int32_t)i;
+}
+
 static int fail(tinyrank_session *s, int rc, const char *what)
 {
     tr_msg(s->errmsg, sizeof s->errmsg, "%s", what);
@@ -280,24 +295,17 @@ int tr_session_score_sequences(tinyrank_session *s, const int32_t *ids, const in
     size_t consumed = 0;
     for (size_t first = 0; first < n; first += batch) {
         size_t count = n - first < batch ? n - first : batch;
-        int32_t *tid = (int32_t *)(void *)(s->region + s->offsets[m->token_ids]);
-        int32_t *ttp = (int32_t *)(void *)(s->region + s->offsets[m->type_ids]);
-        int32_t *tpos = m->position_ids >= 0
-                            ? (int32_t *)(void *)(s->region + s->offsets[m->position_ids])
-                            : NULL;
+        int32_t *tid = input_rows(s, m->token_ids, 0), *ttp = input_rows(s, m->type_ids, 0);
         s->seq_start[0] = 0;
         for (size_t i = 0; i < count; i++) {
-            uint32_t len = lens[first + i];
+            uint32_t len = lens[first + i], at = s->seq_start[i];
             if (len < 1 || len > (uint32_t)s->params.max_length)
                 return fail(s, TINYRANK_ERR_INPUT_TOO_LARGE, "sequence length outside 1..max_length");
-            for (uint32_t j = 0; j < len; j++) {
-                tid[s->seq_start[i] + j] = ids[consumed + j];
-                ttp[s->seq_start[i] + j] = type_ids[consumed + j];
-                if (tpos)
-                    tpos[s->seq_start[i] + j] = (int32_t)j;
-            }
+            memcpy(tid + at, ids + consumed, len * sizeof(int32_t));
+            memcpy(ttp + at, type_ids + consumed, len * sizeof(int32_t));
+            fill_positions(s, at, len);
             consumed += len;
-            s->seq_start[i + 1] = s->seq_start[i] + len;
+            s->seq_start[i + 1] = at + len;
         }
         int rc = run_graph(s, count);
         if (rc != TINYRANK_OK)
@@ -319,19 +327,14 @@ static int pack_pair(tinyrank_session *s, const char *passage, size_t passage_le
                                  &p_truncated);
     if (rc != TINYRANK_OK)
         return rc;
-    int32_t *ids = (int32_t *)(void *)(s->region + s->offsets[m->token_ids]) + row;
-    int32_t *types = (int32_t *)(void *)(s->region + s->offsets[m->type_ids]) + row;
     int strategy = s->params.truncation == TINYRANK_TRUNCATE_LONGEST_FIRST ? TR_PAIR_LONGEST_FIRST
                                                                           : TR_PAIR_ONLY_SECOND;
     rc = tr_pair_build(s->q_ids, s->q_len, s->q_truncated, s->p_ids, p_len, p_truncated, m->cls_id,
-                       m->sep_id, cap, strategy, ids, types, &n);
+                       m->sep_id, cap, strategy, input_rows(s, m->token_ids, row),
+                       input_rows(s, m->type_ids, row), &n);
     if (rc != TINYRANK_OK)
         return rc;
-    if (m->position_ids >= 0) {
-        int32_t *pos = (int32_t *)(void *)(s->region + s->offsets[m->position_ids]) + row;
-        for (size_t i = 0; i < n; i++)
-            pos[i] = (int32_t)i;
-    }
+    fill_positions(s, row, n);
     *rows_out = (uint32_t)n;
     return TINYRANK_OK;
 }
@@ -407,10 +410,7 @@ int tinyrank_tokenize_pair(tinyrank_session *s, const char *query, size_t query_
     if (rc != TINYRANK_OK)
         return fail(s, rc, rc == TINYRANK_ERR_INVALID_UTF8 ? "passage is not valid UTF-8"
                                                            : "passage could not be tokenized");
-    const int32_t *src = (const int32_t *)(const void *)(s->region + s->offsets[m->token_ids]);
-    const int32_t *tsrc = m->type_ids >= 0
-                              ? (const int32_t *)(const void *)(s->region + s->offsets[m->type_ids])
-                              : NULL;
+    const int32_t *src = input_rows(s, m->token_ids, 0), *tsrc = input_rows(s, m->type_ids, 0);
     for (size_t i = 0; i < rows && i < cap; i++) {
         ids[i] = src[i];
         if (type_ids != NULL)
