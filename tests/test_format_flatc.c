@@ -113,9 +113,9 @@ static void check_model(const char *trk, const char *tmp)
     }
     const tr_json *tok = tr_json_get(j, "tokenizer");
     assert_string_equal(tr_json_get_string(tok, "kind", "WORDPIECE"), "WORDPIECE");
-    assert_int_equal(tr_json_get(tok, "sorted_ids")->len, m->wordpiece.vocab.n);
-    assert_int_equal(tr_json_get_int(tok, "cls_id", -1), m->cls_id);
-    assert_int_equal(tr_json_get_int(tok, "sep_id", -1), m->sep_id);
+    assert_int_equal(tr_json_get(tok, "sorted_ids")->len, m->tok.vocab.n);
+    assert_int_equal(tr_json_get_int(tok, "cls_id", -1), m->tok.cls_id);
+    assert_int_equal(tr_json_get_int(tok, "sep_id", -1), m->tok.sep_id);
     tr_test_model_close(&tm);
     tr_json_free(j);
 }

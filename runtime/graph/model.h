@@ -15,10 +15,10 @@
 #include "format/fb_reader.h"
 #include "format/schema_ids.h"
 #include "tinyrank.h"
-#include "tokenizer/wordpiece.h"
+#include "tokenizer/tokenizer.h"
 
 #define TR_MAX_DIMS 4
-#define TR_MAX_OP_INPUTS 4
+#define TR_MAX_OP_INPUTS 6
 #define TR_ERRMSG_BYTES 256
 
 typedef struct tr_tensor {
@@ -44,10 +44,20 @@ typedef struct tr_node {
     union {
         struct { int32_t index_offset; } embedding;
         struct { uint8_t activation; } fc;
-        struct { float epsilon; bool rms; } norm;
-        struct { int32_t num_heads, num_kv_heads, head_dim; float scale; bool causal; } attention;
-        struct { uint8_t pick; } gather;
+        struct { float epsilon; bool rms; int32_t group_size; } norm;
+        struct {
+            int32_t num_heads, num_kv_heads, head_dim;
+            float scale;
+            bool causal, cache;
+            bool relative; /* T5 relative position bias (input 3) */
+            int32_t rel_buckets, rel_max_distance;
+            bool rel_bidirectional;
+        } attention;
+        struct { uint8_t pick; int32_t index; } gather;
         struct { uint8_t activation; } act;
+        struct { int32_t num_heads, head_dim; float theta; } rope;
+        struct { uint8_t activation; } glu;
+        struct { int32_t num_heads, head_dim; float scale; } xatt;
     } opt;
 } tr_node;
 
@@ -67,8 +77,7 @@ struct tinyrank_model {
     int32_t output_columns;
     uint8_t input_format, truncation, score_kind, score_activation;
     int32_t max_length, score_column;
-    tr_wordpiece wordpiece;
-    int32_t cls_id, sep_id, pad_id;
+    tr_tokenizer tok;
     size_t weight_bytes;
 };
 

@@ -149,7 +149,8 @@ bool tr_model_node(const tinyrank_model *m, uint32_t i, tr_node *n)
         [TR_OP_EMBEDDING] = TR_OPT_EMBEDDING,   [TR_OP_FULLY_CONNECTED] = TR_OPT_FULLY_CONNECTED,
         [TR_OP_NORM] = TR_OPT_NORM,             [TR_OP_ATTENTION] = TR_OPT_ATTENTION,
         [TR_OP_ADD] = TR_OPT_NONE,              [TR_OP_GATHER_ROWS] = TR_OPT_GATHER_ROWS,
-        [TR_OP_ACTIVATION] = TR_OPT_ACTIVATION,
+        [TR_OP_ACTIVATION] = TR_OPT_ACTIVATION, [TR_OP_ROPE] = TR_OPT_ROPE,
+        [TR_OP_GLU] = TR_OPT_GLU,               [TR_OP_CROSS_ATTENTION] = TR_OPT_CROSS_ATTENTION,
     };
     if (n->code >= TR_OP_COUNT_ || opt_type != expected[n->code] || has_opt != (opt_type != TR_OPT_NONE))
         return false;
@@ -161,24 +162,44 @@ bool tr_model_node(const tinyrank_model *m, uint32_t i, tr_node *n)
     case TR_OPT_NORM: {
         uint8_t rms;
         bool ok = tr_fb_f32(&opt, F_NORM_EPSILON, 1e-12f, &n->opt.norm.epsilon) &&
-                  tr_fb_u8(&opt, F_NORM_RMS, 0, &rms);
+                  tr_fb_u8(&opt, F_NORM_RMS, 0, &rms) &&
+                  tr_fb_i32(&opt, F_NORM_GROUP_SIZE, 0, &n->opt.norm.group_size);
         n->opt.norm.rms = rms != 0;
         return ok;
     }
     case TR_OPT_ATTENTION: {
-        uint8_t causal;
+        uint8_t causal, cache, bidir = 1;
+        tr_fb_table rel;
         bool ok = tr_fb_i32(&opt, F_ATT_NUM_HEADS, 0, &n->opt.attention.num_heads) &&
                   tr_fb_i32(&opt, F_ATT_NUM_KV_HEADS, 0, &n->opt.attention.num_kv_heads) &&
                   tr_fb_i32(&opt, F_ATT_HEAD_DIM, 0, &n->opt.attention.head_dim) &&
                   tr_fb_f32(&opt, F_ATT_SCALE, 1.0f, &n->opt.attention.scale) &&
-                  tr_fb_u8(&opt, F_ATT_CAUSAL, 0, &causal);
+                  tr_fb_u8(&opt, F_ATT_CAUSAL, 0, &causal) && tr_fb_u8(&opt, F_ATT_CACHE, 0, &cache) &&
+                  tr_fb_table_field(&opt, F_ATT_RELATIVE, &rel, &n->opt.attention.relative);
+        if (ok && n->opt.attention.relative)
+            ok = tr_fb_i32(&rel, F_RELBIAS_NUM_BUCKETS, 32, &n->opt.attention.rel_buckets) &&
+                 tr_fb_i32(&rel, F_RELBIAS_MAX_DISTANCE, 128, &n->opt.attention.rel_max_distance) &&
+                 tr_fb_u8(&rel, F_RELBIAS_BIDIRECTIONAL, 1, &bidir);
         n->opt.attention.causal = causal != 0;
+        n->opt.attention.cache = cache != 0;
+        n->opt.attention.rel_bidirectional = bidir != 0;
         return ok;
     }
     case TR_OPT_GATHER_ROWS:
-        return tr_fb_u8(&opt, F_GATHER_PICK, TR_PICK_FIRST, &n->opt.gather.pick);
+        return tr_fb_u8(&opt, F_GATHER_PICK, TR_PICK_FIRST, &n->opt.gather.pick) &&
+               tr_fb_i32(&opt, F_GATHER_INDEX, 0, &n->opt.gather.index);
     case TR_OPT_ACTIVATION:
         return tr_fb_u8(&opt, F_ACTOPT_ACTIVATION, TR_ACT_NONE, &n->opt.act.activation);
+    case TR_OPT_ROPE:
+        return tr_fb_i32(&opt, F_ROPE_NUM_HEADS, 0, &n->opt.rope.num_heads) &&
+               tr_fb_i32(&opt, F_ROPE_HEAD_DIM, 0, &n->opt.rope.head_dim) &&
+               tr_fb_f32(&opt, F_ROPE_THETA, 10000.0f, &n->opt.rope.theta);
+    case TR_OPT_GLU:
+        return tr_fb_u8(&opt, F_GLU_ACTIVATION, TR_ACT_SILU, &n->opt.glu.activation);
+    case TR_OPT_CROSS_ATTENTION:
+        return tr_fb_i32(&opt, F_XATT_NUM_HEADS, 0, &n->opt.xatt.num_heads) &&
+               tr_fb_i32(&opt, F_XATT_HEAD_DIM, 0, &n->opt.xatt.head_dim) &&
+               tr_fb_f32(&opt, F_XATT_SCALE, 1.0f, &n->opt.xatt.scale);
     default:
         return true;
     }
@@ -295,82 +316,6 @@ static int verify_graph_io(tinyrank_model *m)
     return TINYRANK_OK;
 }
 
-static int verify_tokenizer(tinyrank_model *m, const tr_fb_table *tk)
-{
-    tr_fb_vec bytes, offs, sorted, special;
-    uint8_t kind, lower, strip, chinese;
-    int32_t max_chars, unk;
-    const char *prefix;
-    uint32_t prefix_len;
-    if (!tr_fb_u8(tk, F_TOK_KIND, TR_TOKENIZER_WORDPIECE, &kind) ||
-        !tr_fb_vec_field(tk, F_TOK_TOKEN_BYTES, 1, 1, &bytes) ||
-        !tr_fb_vec_field(tk, F_TOK_TOKEN_OFFSETS, 4, 4, &offs) ||
-        !tr_fb_vec_field(tk, F_TOK_SORTED_IDS, 4, 4, &sorted) ||
-        !tr_fb_u8(tk, F_TOK_LOWERCASE, 1, &lower) || !tr_fb_u8(tk, F_TOK_STRIP_ACCENTS, 1, &strip) ||
-        !tr_fb_u8(tk, F_TOK_SPLIT_CHINESE, 1, &chinese) ||
-        !tr_fb_i32(tk, F_TOK_MAX_CHARS, 100, &max_chars) ||
-        !tr_fb_string_field(tk, F_TOK_PREFIX, &prefix, &prefix_len) ||
-        !tr_fb_i32(tk, F_TOK_UNK_ID, -1, &unk) || !tr_fb_i32(tk, F_TOK_CLS_ID, -1, &m->cls_id) ||
-        !tr_fb_i32(tk, F_TOK_SEP_ID, -1, &m->sep_id) || !tr_fb_i32(tk, F_TOK_PAD_ID, -1, &m->pad_id) ||
-        !tr_fb_vec_field(tk, F_TOK_SPECIAL_IDS, 4, 4, &special))
-        CORRUPT("tokenizer table is malformed");
-    if (kind != TR_TOKENIZER_WORDPIECE)
-        FAIL(TINYRANK_ERR_UNSUPPORTED, "tokenizer kind %d is not supported by this runtime", (int)kind);
-    uint32_t n = sorted.count;
-    if (n == 0 || offs.count != n + 1)
-        CORRUPT("tokenizer: %u tokens but %u offsets", n, offs.count);
-    const uint32_t *o = (const uint32_t *)(const void *)offs.data;
-    const uint32_t *ids = (const uint32_t *)(const void *)sorted.data;
-    if (o[0] != 0 || o[n] != bytes.count)
-        CORRUPT("tokenizer: token offsets do not cover the token bytes");
-    for (uint32_t i = 0; i < n; i++)
-        if (o[i + 1] < o[i])
-            CORRUPT("tokenizer: token offsets decrease at %u", i);
-    /* sorted_ids must be in memcmp order of the token bytes, equal strings
-     * by ascending id: binary search relies on it, and with all n ids in
-     * range and no pair repeated it lists every id exactly once */
-    for (uint32_t i = 0; i < n; i++) {
-        if (ids[i] >= n)
-            CORRUPT("tokenizer: sorted id %u out of range", ids[i]);
-        if (i == 0)
-            continue;
-        uint32_t a = ids[i - 1], b = ids[i];
-        uint32_t la = o[a + 1] - o[a], lb = o[b + 1] - o[b];
-        int c = memcmp(bytes.data + o[a], bytes.data + o[b], la < lb ? la : lb);
-        if (c > 0 || (c == 0 && (la > lb || (la == lb && a >= b))))
-            CORRUPT("tokenizer: vocabulary index is not sorted at %u", i);
-    }
-    if (unk < 0 || (uint32_t)unk >= n || m->cls_id < 0 || (uint32_t)m->cls_id >= n || m->sep_id < 0 ||
-        (uint32_t)m->sep_id >= n || m->pad_id < -1 || m->pad_id >= (int32_t)n)
-        CORRUPT("tokenizer: special token ids out of range");
-    if (max_chars < 1 || max_chars > 100000 || special.count > 1024)
-        CORRUPT("tokenizer: bad max_chars_per_word or special token list");
-    const int32_t *sp = (const int32_t *)(const void *)special.data;
-    for (uint32_t i = 0; i < special.count; i++)
-        if (sp[i] < 0 || (uint32_t)sp[i] >= n)
-            CORRUPT("tokenizer: special token id %d out of range", (int)sp[i]);
-
-    tr_wordpiece *wp = &m->wordpiece;
-    wp->vocab.bytes = bytes.data;
-    wp->vocab.offsets = o;
-    wp->vocab.sorted_ids = ids;
-    wp->vocab.n = n;
-    wp->lowercase = lower != 0;
-    wp->strip_accents = strip != 0;
-    wp->split_chinese_chars = chinese != 0;
-    wp->max_chars_per_word = max_chars;
-    wp->prefix = prefix;
-    wp->prefix_len = prefix_len;
-    wp->unk_id = unk;
-    wp->special_ids = sp;
-    wp->n_special = special.count;
-    const char *why = "";
-    int rc = tr_wordpiece_validate(wp, &why);
-    if (rc != TINYRANK_OK)
-        FAIL(rc, "tokenizer: %s", why);
-    return TINYRANK_OK;
-}
-
 /* The tokenizer must not produce ids the word embedding cannot look up. */
 static int verify_vocab_fits(tinyrank_model *m)
 {
@@ -380,9 +325,9 @@ static int verify_vocab_fits(tinyrank_model *m)
         if (tr_model_node(m, i, &n) && n.code == TR_OP_EMBEDDING && n.in[0] == m->token_ids &&
             tr_model_tensor(m, (uint32_t)n.in[1], &table)) {
             int64_t rows = (int64_t)table.dims[0] - n.opt.embedding.index_offset;
-            if ((int64_t)m->wordpiece.vocab.n > rows)
+            if ((int64_t)m->tok.vocab.n > rows)
                 CORRUPT("tokenizer has %u tokens but the word embedding only %lld rows",
-                        m->wordpiece.vocab.n, (long long)rows);
+                        m->tok.vocab.n, (long long)rows);
         }
     }
     return TINYRANK_OK;
@@ -491,7 +436,7 @@ static int load(tinyrank_model *m, const uint8_t *data, size_t size)
     int rc;
     if ((rc = verify_blobs(m)) != TINYRANK_OK || (rc = verify_tensors(m)) != TINYRANK_OK ||
         (rc = verify_operators(m)) != TINYRANK_OK || (rc = verify_graph_io(m)) != TINYRANK_OK ||
-        (rc = verify_tokenizer(m, &tk)) != TINYRANK_OK || (rc = verify_vocab_fits(m)) != TINYRANK_OK ||
+        (rc = tr_tokenizer_load(&m->tok, &tk, m->errmsg, sizeof m->errmsg)) != TINYRANK_OK || (rc = verify_vocab_fits(m)) != TINYRANK_OK ||
         (rc = verify_template_and_score(m, &tpl, has_tpl, &sc, has_sc)) != TINYRANK_OK)
         return rc;
     return TINYRANK_OK;

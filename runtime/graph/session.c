@@ -323,14 +323,14 @@ static int pack_pair(tinyrank_session *s, const char *passage, size_t passage_le
     size_t cap = (size_t)s->params.max_length;
     size_t p_len = 0, n = 0;
     bool p_truncated = false;
-    int rc = tr_wordpiece_encode(&m->wordpiece, passage, passage_len, s->p_ids, cap, &p_len,
+    int rc = tr_wordpiece_encode(&m->tok.wordpiece, passage, passage_len, s->p_ids, cap, &p_len,
                                  &p_truncated);
     if (rc != TINYRANK_OK)
         return rc;
     int strategy = s->params.truncation == TINYRANK_TRUNCATE_LONGEST_FIRST ? TR_PAIR_LONGEST_FIRST
                                                                           : TR_PAIR_ONLY_SECOND;
-    rc = tr_pair_build(s->q_ids, s->q_len, s->q_truncated, s->p_ids, p_len, p_truncated, m->cls_id,
-                       m->sep_id, cap, strategy, input_rows(s, m->token_ids, row),
+    rc = tr_pair_build(s->q_ids, s->q_len, s->q_truncated, s->p_ids, p_len, p_truncated, m->tok.cls_id,
+                       m->tok.sep_id, cap, strategy, input_rows(s, m->token_ids, row),
                        input_rows(s, m->type_ids, row), &n);
     if (rc != TINYRANK_OK)
         return rc;
@@ -342,7 +342,7 @@ static int pack_pair(tinyrank_session *s, const char *passage, size_t passage_le
 /* Tokenizes the query of a call once, for all its passages. */
 static int encode_query(tinyrank_session *s, const char *query, size_t query_len)
 {
-    int rc = tr_wordpiece_encode(&s->model->wordpiece, query, query_len, s->q_ids,
+    int rc = tr_wordpiece_encode(&s->model->tok.wordpiece, query, query_len, s->q_ids,
                                  (size_t)s->params.max_length, &s->q_len, &s->q_truncated);
     if (rc != TINYRANK_OK)
         return fail(s, rc, rc == TINYRANK_ERR_INVALID_UTF8 ? "query is not valid UTF-8"

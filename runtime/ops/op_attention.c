@@ -14,6 +14,11 @@ static int check(const tr_node *n, const tr_tensor *const *in, const tr_tensor *
         tr_msg(msg, len, "attention: bad heads %d/%d or head_dim %d", (int)hq, (int)hkv, (int)d);
         return TINYRANK_ERR_CORRUPT_MODEL;
     }
+    if (n->opt.attention.cache || n->opt.attention.relative || in[3] || in[4] || in[5]) {
+        tr_msg(msg, len, "attention: KV caches and relative position bias are not supported by "
+                         "this runtime yet");
+        return TINYRANK_ERR_UNSUPPORTED;
+    }
     const tr_tensor *q = in[0], *k = in[1], *v = in[2];
     for (int i = 0; i < 3; i++) {
         const tr_tensor *t = in[i];

@@ -10,6 +10,10 @@ static int check(const tr_node *n, const tr_tensor *const *in, const tr_tensor *
         return TINYRANK_ERR_CORRUPT_MODEL;
     }
     int h = x->dims[1];
+    if (n->opt.norm.group_size != 0) {
+        tr_msg(msg, len, "norm: per-group normalization is not supported by this runtime yet");
+        return TINYRANK_ERR_UNSUPPORTED;
+    }
     if (g->kind != TR_TK_CONSTANT || g->dtype != TR_DT_F32 || g->ndim != 1 || g->dims[0] != h ||
         (b != NULL && (b->kind != TR_TK_CONSTANT || b->dtype != TR_DT_F32 || b->ndim != 1 ||
                        b->dims[0] != h))) {
