@@ -7,7 +7,8 @@
 void tr_ir_init(tr_ir *ir)
 {
     memset(ir, 0, sizeof *ir);
-    ir->token_ids = ir->type_ids = ir->position_ids = ir->output = -1;
+    ir->token_ids = ir->type_ids = ir->position_ids = ir->output = ir->decoder_ids = -1;
+    ir->tok.eos_id = ir->tok.bos_id = -1;
 }
 
 void tr_ir_free(tr_ir *ir)

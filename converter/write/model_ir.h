@@ -24,17 +24,50 @@ typedef struct tr_ir_tensor {
     uint8_t layout; /* TR_LAYOUT_* */
 } tr_ir_tensor;
 
+typedef struct tr_ir_added_token {
+    int32_t id;
+    unsigned flags; /* TR_ADDED_* (runtime/tokenizer/tokenizer.h) */
+} tr_ir_added_token;
+
+/* Everything here is borrowed: it must outlive tr_model_write. */
 typedef struct tr_ir_tokenizer {
-    char **tokens; /* borrowed from the tokenizer files reader */
+    uint8_t kind;  /* TR_TOKENIZER_* (0: WordPiece) */
+    char **tokens; /* token bytes (BPE: the raw bytes, not the byte-level alphabet) */
     const size_t *lens;
     size_t count;
+    /* WordPiece */
     bool lowercase, strip_accents, split_chinese_chars;
     int max_chars_per_word;
     const char *prefix;
     int32_t unk_id, cls_id, sep_id, pad_id;
     const int32_t *special_ids;
     size_t n_special;
+    /* every kind */
+    int32_t eos_id, bos_id; /* -1: none */
+    const tr_ir_added_token *added;
+    size_t n_added;
+    /* byte-level BPE: merge i joins ids merges[2i], merges[2i+1] */
+    const int32_t *merges;
+    size_t n_merges;
+    /* Unigram */
+    const float *scores; /* count entries */
+    const uint8_t *charsmap;
+    size_t charsmap_len;
 } tr_ir_tokenizer;
+
+/* A part of a template segment (borrowed text). */
+typedef struct tr_ir_part {
+    uint8_t slot;     /* TR_SLOT_* */
+    const char *text; /* LITERAL: its text */
+} tr_ir_part;
+
+typedef struct tr_ir_segment {
+    const int32_t *ids; /* fixed ids, or NULL */
+    size_t n_ids;
+    const tr_ir_part *parts; /* or a text to tokenize at run time */
+    size_t n_parts;
+    int32_t truncate_order;
+} tr_ir_segment;
 
 typedef struct tr_ir {
     uint8_t family, weight_dtype;
@@ -42,14 +75,19 @@ typedef struct tr_ir {
     char producer[256];
     int32_t num_layers, hidden, num_heads, intermediate, vocab_size, max_position, type_vocab;
     float layer_norm_eps;
+    int32_t num_kv_heads, head_dim, num_decoder_layers;
     tr_ir_tensor *tensors;
     size_t n_tensors, cap_tensors;
     tr_node *ops;
     size_t n_ops, cap_ops;
-    int32_t token_ids, type_ids, position_ids, output;
+    int32_t token_ids, type_ids, position_ids, output, decoder_ids;
     tr_ir_tokenizer tok;
     uint8_t input_format, truncation;
     int32_t max_length;
+    /* SEGMENTS templates (borrowed) */
+    const tr_ir_segment *segments;
+    size_t n_segments;
+    const char *default_instruction, *template_name;
     uint8_t score_kind, score_activation;
     int32_t score_column;
     bool oom; /* an allocation failed: the build is invalid */

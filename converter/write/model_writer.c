@@ -58,6 +58,8 @@ static tr_fbn *build_operator(tr_fbb *b, const tr_node *n)
         opt = tr_fbb_table(b);
         tr_fbt_f32(opt, F_NORM_EPSILON, n->opt.norm.epsilon);
         tr_fbt_u8(opt, F_NORM_RMS, n->opt.norm.rms ? 1 : 0);
+        if (n->opt.norm.group_size != 0)
+            tr_fbt_i32(opt, F_NORM_GROUP_SIZE, n->opt.norm.group_size);
         break;
     case TR_OP_ATTENTION:
         type = TR_OPT_ATTENTION;
@@ -67,16 +69,46 @@ static tr_fbn *build_operator(tr_fbb *b, const tr_node *n)
         tr_fbt_i32(opt, F_ATT_HEAD_DIM, n->opt.attention.head_dim);
         tr_fbt_f32(opt, F_ATT_SCALE, n->opt.attention.scale);
         tr_fbt_u8(opt, F_ATT_CAUSAL, n->opt.attention.causal ? 1 : 0);
+        if (n->opt.attention.cache)
+            tr_fbt_u8(opt, F_ATT_CACHE, 1);
+        if (n->opt.attention.relative) {
+            tr_fbn *rel = tr_fbb_table(b);
+            tr_fbt_i32(rel, F_RELBIAS_NUM_BUCKETS, n->opt.attention.rel_buckets);
+            tr_fbt_i32(rel, F_RELBIAS_MAX_DISTANCE, n->opt.attention.rel_max_distance);
+            tr_fbt_u8(rel, F_RELBIAS_BIDIRECTIONAL, n->opt.attention.rel_bidirectional ? 1 : 0);
+            tr_fbt_child(opt, F_ATT_RELATIVE, rel);
+        }
         break;
     case TR_OP_GATHER_ROWS:
         type = TR_OPT_GATHER_ROWS;
         opt = tr_fbb_table(b);
         tr_fbt_u8(opt, F_GATHER_PICK, n->opt.gather.pick);
+        if (n->opt.gather.index != 0)
+            tr_fbt_i32(opt, F_GATHER_INDEX, n->opt.gather.index);
         break;
     case TR_OP_ACTIVATION:
         type = TR_OPT_ACTIVATION;
         opt = tr_fbb_table(b);
         tr_fbt_u8(opt, F_ACTOPT_ACTIVATION, n->opt.act.activation);
+        break;
+    case TR_OP_ROPE:
+        type = TR_OPT_ROPE;
+        opt = tr_fbb_table(b);
+        tr_fbt_i32(opt, F_ROPE_NUM_HEADS, n->opt.rope.num_heads);
+        tr_fbt_i32(opt, F_ROPE_HEAD_DIM, n->opt.rope.head_dim);
+        tr_fbt_f32(opt, F_ROPE_THETA, n->opt.rope.theta);
+        break;
+    case TR_OP_GLU:
+        type = TR_OPT_GLU;
+        opt = tr_fbb_table(b);
+        tr_fbt_u8(opt, F_GLU_ACTIVATION, n->opt.glu.activation);
+        break;
+    case TR_OP_CROSS_ATTENTION:
+        type = TR_OPT_CROSS_ATTENTION;
+        opt = tr_fbb_table(b);
+        tr_fbt_i32(opt, F_XATT_NUM_HEADS, n->opt.xatt.num_heads);
+        tr_fbt_i32(opt, F_XATT_HEAD_DIM, n->opt.xatt.head_dim);
+        tr_fbt_f32(opt, F_XATT_SCALE, n->opt.xatt.scale);
         break;
     default:
         break;
@@ -95,7 +127,7 @@ static tr_fbn *build_tokenizer(tr_fbb *b, const tr_ir_tokenizer *tk, int *rc)
     if (*rc != 0)
         return NULL;
     tr_fbn *t = tr_fbb_table(b);
-    tr_fbt_u8(t, F_TOK_KIND, TR_TOKENIZER_WORDPIECE);
+    tr_fbt_u8(t, F_TOK_KIND, tk->kind);
     tr_fbt_child(t, F_TOK_TOKEN_BYTES, tr_fbb_vec(b, vi.bytes, vi.bytes_len, 1, 1));
     tr_fbt_child(t, F_TOK_TOKEN_OFFSETS, tr_fbb_vec(b, vi.offsets, vi.n + 1, 4, 4));
     tr_fbt_child(t, F_TOK_SORTED_IDS, tr_fbb_vec(b, vi.sorted_ids, vi.n, 4, 4));
@@ -110,6 +142,34 @@ static tr_fbn *build_tokenizer(tr_fbb *b, const tr_ir_tokenizer *tk, int *rc)
     tr_fbt_i32(t, F_TOK_SEP_ID, tk->sep_id);
     tr_fbt_i32(t, F_TOK_PAD_ID, tk->pad_id);
     tr_fbt_child(t, F_TOK_SPECIAL_IDS, i32_vec(b, tk->special_ids, tk->n_special));
+    tr_fbt_i32(t, F_TOK_EOS_ID, tk->eos_id);
+    tr_fbt_i32(t, F_TOK_BOS_ID, tk->bos_id);
+    if (tk->n_added > 0) {
+        tr_fbn *added = tr_fbb_vec_tables(b, tk->n_added);
+        for (size_t i = 0; i < tk->n_added; i++) {
+            tr_fbn *a = tr_fbb_table(b);
+            unsigned f = tk->added[i].flags;
+            tr_fbt_i32(a, F_ADDED_ID, tk->added[i].id);
+            tr_fbt_u8(a, F_ADDED_SPECIAL, (f & TR_ADDED_SPECIAL) != 0);
+            tr_fbt_u8(a, F_ADDED_LSTRIP, (f & TR_ADDED_LSTRIP) != 0);
+            tr_fbt_u8(a, F_ADDED_RSTRIP, (f & TR_ADDED_RSTRIP) != 0);
+            tr_fbt_u8(a, F_ADDED_SINGLE_WORD, (f & TR_ADDED_SINGLE_WORD) != 0);
+            tr_fbt_u8(a, F_ADDED_NORMALIZED, (f & TR_ADDED_NORMALIZED) != 0);
+            tr_fbv_set(added, i, a);
+        }
+        tr_fbt_child(t, F_TOK_ADDED_TOKENS, added);
+    }
+    if (tk->kind == TR_TOKENIZER_BYTE_LEVEL_BPE) {
+        tr_fbn *bpe = tr_fbb_table(b);
+        tr_fbt_child(bpe, F_BPE_MERGES, i32_vec(b, tk->merges, 2 * tk->n_merges));
+        tr_fbt_child(t, F_TOK_BPE, bpe);
+    }
+    if (tk->kind == TR_TOKENIZER_UNIGRAM) {
+        tr_fbn *uni = tr_fbb_table(b);
+        tr_fbt_child(uni, F_UNIGRAM_SCORES, tr_fbb_vec(b, tk->scores, tk->count, 4, 4));
+        tr_fbt_child(uni, F_UNIGRAM_CHARSMAP, tr_fbb_vec(b, tk->charsmap, tk->charsmap_len, 1, 1));
+        tr_fbt_child(t, F_TOK_UNIGRAM, uni);
+    }
     return t;
 }
 
@@ -148,6 +208,7 @@ static int build(const tr_ir *ir, uint8_t **fb, size_t *fb_len, uint64_t *blob_o
     tr_fbt_i32(graph, F_GRAPH_TYPE_IDS, ir->type_ids);
     tr_fbt_i32(graph, F_GRAPH_POSITION_IDS, ir->position_ids);
     tr_fbt_i32(graph, F_GRAPH_OUTPUT, ir->output);
+    tr_fbt_i32(graph, F_GRAPH_DECODER_IDS, ir->decoder_ids);
 
     tr_fbn *cfg = tr_fbb_table(b);
     tr_fbt_i32(cfg, F_CFG_NUM_LAYERS, ir->num_layers);
@@ -158,11 +219,41 @@ static int build(const tr_ir *ir, uint8_t **fb, size_t *fb_len, uint64_t *blob_o
     tr_fbt_i32(cfg, F_CFG_MAX_POSITION, ir->max_position);
     tr_fbt_i32(cfg, F_CFG_TYPE_VOCAB, ir->type_vocab);
     tr_fbt_f32(cfg, F_CFG_LN_EPS, ir->layer_norm_eps);
+    tr_fbt_i32(cfg, F_CFG_NUM_KV_HEADS, ir->num_kv_heads);
+    tr_fbt_i32(cfg, F_CFG_HEAD_DIM, ir->head_dim);
+    tr_fbt_i32(cfg, F_CFG_NUM_DECODER_LAYERS, ir->num_decoder_layers);
 
     tr_fbn *tpl = tr_fbb_table(b);
     tr_fbt_u8(tpl, F_TPL_FORMAT, ir->input_format);
     tr_fbt_i32(tpl, F_TPL_MAX_LENGTH, ir->max_length);
     tr_fbt_u8(tpl, F_TPL_TRUNCATION, ir->truncation);
+    if (ir->n_segments > 0) {
+        tr_fbn *segs = tr_fbb_vec_tables(b, ir->n_segments);
+        for (size_t i = 0; i < ir->n_segments; i++) {
+            const tr_ir_segment *sg = &ir->segments[i];
+            tr_fbn *st = tr_fbb_table(b);
+            if (sg->n_ids > 0)
+                tr_fbt_child(st, F_SEG_IDS, i32_vec(b, sg->ids, sg->n_ids));
+            if (sg->n_parts > 0) {
+                tr_fbn *parts = tr_fbb_vec_tables(b, sg->n_parts);
+                for (size_t k = 0; k < sg->n_parts; k++) {
+                    tr_fbn *pt = tr_fbb_table(b);
+                    tr_fbt_u8(pt, F_PART_SLOT, sg->parts[k].slot);
+                    if (sg->parts[k].text != NULL)
+                        tr_fbt_child(pt, F_PART_TEXT, tr_fbb_cstring(b, sg->parts[k].text));
+                    tr_fbv_set(parts, k, pt);
+                }
+                tr_fbt_child(st, F_SEG_PARTS, parts);
+            }
+            tr_fbt_i32(st, F_SEG_TRUNCATE_ORDER, sg->truncate_order);
+            tr_fbv_set(segs, i, st);
+        }
+        tr_fbt_child(tpl, F_TPL_SEGMENTS, segs);
+    }
+    if (ir->default_instruction != NULL)
+        tr_fbt_child(tpl, F_TPL_DEFAULT_INSTRUCTION, tr_fbb_cstring(b, ir->default_instruction));
+    if (ir->template_name != NULL)
+        tr_fbt_child(tpl, F_TPL_NAME, tr_fbb_cstring(b, ir->template_name));
 
     tr_fbn *score = tr_fbb_table(b);
     tr_fbt_u8(score, F_SCORE_KIND, ir->score_kind);
