@@ -14,6 +14,15 @@ typedef struct tr_convert_options {
     const char *name;        /* stored in the model; NULL = folder name */
     int max_length;          /* 0 = min(512, max_position_embeddings) */
     int progress;            /* 1 = progress lines on stderr */
+    /* Prompt template and score of generative rerankers (decoders, T5):
+     * "qwen3-reranker", "mxbai-rerank-v2", "monot5", "mvp", or "custom"
+     * (then template_file names a JSON template; see docs/TEMPLATES.md).
+     * NULL = the family's default. */
+    const char *template_name;
+    const char *template_file;
+    const char *instruction;  /* default instruction stored in the model (NULL: the template's) */
+    const char *score_tokens; /* "NO,YES" token texts or ids overriding the template's pair */
+    const char *truncation;   /* template-specific truncation variant (e.g. monot5 "document") */
 } tr_convert_options;
 
 tr_convert_options tr_convert_options_default(void);

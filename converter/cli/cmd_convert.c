@@ -4,12 +4,16 @@
 #include "cli.h"
 #include "converter/convert.h"
 
-enum { OPT_OUT = 1, OPT_DTYPE, OPT_NAME, OPT_MAXLEN, OPT_QUIET, OPT_HELP };
+enum { OPT_OUT = 1, OPT_DTYPE, OPT_NAME, OPT_MAXLEN, OPT_QUIET, OPT_HELP, OPT_TEMPLATE,
+       OPT_TEMPLATE_FILE, OPT_INSTRUCTION, OPT_SCORE_TOKENS, OPT_TRUNCATION };
 
 static const tr_cli_opt opts[] = {
     {"-o", 1, OPT_OUT},          {"--output", 1, OPT_OUT},   {"--dtype", 1, OPT_DTYPE},
     {"--name", 1, OPT_NAME},     {"--max-length", 1, OPT_MAXLEN},
     {"--quiet", 0, OPT_QUIET},   {"-h", 0, OPT_HELP},        {"--help", 0, OPT_HELP},
+    {"--template", 1, OPT_TEMPLATE},       {"--template-file", 1, OPT_TEMPLATE_FILE},
+    {"--instruction", 1, OPT_INSTRUCTION}, {"--score-tokens", 1, OPT_SCORE_TOKENS},
+    {"--truncation", 1, OPT_TRUNCATION},
     {NULL, 0, 0},
 };
 
@@ -53,6 +57,22 @@ int tr_cli_convert(int argc, char **argv)
             break;
         case OPT_QUIET:
             o.progress = 0;
+            break;
+        case OPT_TEMPLATE:
+            o.template_name = v;
+            break;
+        case OPT_TEMPLATE_FILE:
+            o.template_name = "custom";
+            o.template_file = v;
+            break;
+        case OPT_INSTRUCTION:
+            o.instruction = v;
+            break;
+        case OPT_SCORE_TOKENS:
+            o.score_tokens = v;
+            break;
+        case OPT_TRUNCATION:
+            o.truncation = v;
             break;
         case OPT_HELP:
             tr_cli_usage(stdout);
