@@ -138,12 +138,16 @@ enum {
     TINYRANK_TRUNCATE_LONGEST_FIRST = 2
 };
 
-/* What a score is. RAW gives the model's score definition as is (for a
- * BERT cross-encoder: the logit); SIGMOID applies 1/(1+exp(-x)) to it. */
+/* What a score is. RAW gives the model's score definition as is: for a
+ * BERT cross-encoder the logit, for mxbai-rerank-v2 logit("1") - logit("0"),
+ * for Qwen3-Reranker and monoT5 the probability p(yes) / p(true). SIGMOID
+ * applies 1/(1+exp(-x)) to a logit score; LOG gives log p of a probability
+ * score (monoT5's log p(true)), computed without underflow. */
 enum {
     TINYRANK_SCORE_MODEL_DEFAULT = 0,
     TINYRANK_SCORE_RAW = 1,
-    TINYRANK_SCORE_SIGMOID = 2
+    TINYRANK_SCORE_SIGMOID = 2,
+    TINYRANK_SCORE_LOG = 3
 };
 
 typedef struct tinyrank_session_params {
@@ -204,6 +208,14 @@ int tinyrank_rerank(tinyrank_session *session, const char *query, const char *co
 int tinyrank_tokenize_pair(tinyrank_session *session, const char *query, size_t query_len,
                            const char *passage, size_t passage_len, int32_t *ids,
                            int32_t *type_ids, size_t cap, size_t *count);
+
+/* Instruction of instruction-following rerankers (Qwen3-Reranker's
+ * "<Instruct>: ..."), used by the calls that follow on this session; the
+ * text is copied (at most TINYRANK_MAX_INSTRUCTION_BYTES). NULL restores the
+ * model's default instruction. TINYRANK_ERR_UNSUPPORTED for models whose
+ * template has no instruction. */
+#define TINYRANK_MAX_INSTRUCTION_BYTES 4096
+int tinyrank_set_instruction(tinyrank_session *session, const char *instruction, size_t len);
 
 #ifdef __cplusplus
 }

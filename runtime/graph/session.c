@@ -19,11 +19,11 @@
 #include "tokenizer/pair.h"
 #include "tokenizer/wordpiece.h"
 
-#define TR_SESSION_MAGIC 0x53455353u
 #define TR_MAX_BATCH 4096
 
 typedef struct layout {
-    size_t session, tensors, nodes, offsets, scratch_off, q_ids, p_ids, seq_start, region;
+    size_t session, tensors, nodes, offsets, scratch_off, q_ids, p_ids, seq_start, seg_ids,
+        tok_scratch, instruction, region;
     size_t region_bytes, total;
 } layout;
 
@@ -53,8 +53,18 @@ static int resolve_params(const tinyrank_model *m, const tinyrank_session_params
     if (out->score == TINYRANK_SCORE_MODEL_DEFAULT)
         out->score = m->score_activation == TR_SCORE_ACT_SIGMOID ? TINYRANK_SCORE_SIGMOID
                                                                  : TINYRANK_SCORE_RAW;
-    if (out->score != TINYRANK_SCORE_RAW && out->score != TINYRANK_SCORE_SIGMOID) {
+    if (out->score == TINYRANK_SCORE_MODEL_DEFAULT && m->score_activation == TR_SCORE_ACT_LOG)
+        out->score = TINYRANK_SCORE_LOG;
+    bool prob = m->score_kind == TR_SCORE_SOFTMAX_PAIR;
+    if (out->score != TINYRANK_SCORE_RAW && out->score != TINYRANK_SCORE_SIGMOID &&
+        out->score != TINYRANK_SCORE_LOG) {
         tr_msg(msg, len, "unknown score %d", out->score);
+        return TINYRANK_ERR_INVALID_ARGUMENT;
+    }
+    if ((out->score == TINYRANK_SCORE_SIGMOID && prob) || (out->score == TINYRANK_SCORE_LOG && !prob)) {
+        tr_msg(msg, len, "score %s does not apply to this model's %s score",
+               out->score == TINYRANK_SCORE_LOG ? "LOG" : "SIGMOID",
+               prob ? "probability" : "logit");
         return TINYRANK_ERR_INVALID_ARGUMENT;
     }
     int pool_threads = out->threadpool ? ((tr_parallel *)(void *)out->threadpool)->num_threads : 1;
@@ -107,6 +117,12 @@ static int compute_layout(const tinyrank_model *m, const tinyrank_session_params
     at += tr_align64((size_t)p->max_length * sizeof(int32_t));
     l->seq_start = at;
     at += tr_align64(((size_t)p->max_batch + 1) * sizeof(uint32_t));
+    l->seg_ids = at;
+    at += tr_align64(tr_session_template_bytes(m, (size_t)p->max_length));
+    l->tok_scratch = at;
+    at += tr_align64(tr_tokenizer_scratch_bytes(&m->tok));
+    l->instruction = at;
+    at += m->input_format == TR_FORMAT_SEGMENTS ? tr_align64(TINYRANK_MAX_INSTRUCTION_BYTES) : 0;
     l->region = at;
     at += l->region_bytes;
     l->total = at + 63; /* the caller's arena may start anywhere */
@@ -185,6 +201,9 @@ int tinyrank_session_create(const tinyrank_model *model, const tinyrank_session_
     s->q_ids = (int32_t *)(void *)(base + l.q_ids);
     s->p_ids = (int32_t *)(void *)(base + l.p_ids);
     s->seq_start = (uint32_t *)(void *)(base + l.seq_start);
+    s->seg_ids = (int32_t *)(void *)(base + l.seg_ids);
+    s->tok_scratch = base + l.tok_scratch;
+    s->instruction = (char *)(base + l.instruction);
     s->region = base + l.region;
     s->region_bytes = l.region_bytes;
     for (uint32_t i = 0; i < model->tensors.count; i++)
@@ -265,13 +284,34 @@ static int run_graph(tinyrank_session *s, size_t n_seqs)
     return TINYRANK_OK;
 }
 
-/* Copies the score column of the graph output, with the session's activation. */
+/* log(1 + exp(x)) without overflow or loss for large |x|. */
+static float softplus(float x)
+{
+    return x > 0.0f ? x + log1pf(expf(-x)) : log1pf(expf(x));
+}
+
+/* The model's score of each output row (tinyrank.fbs ScoreKind), with the
+ * session's activation. */
 static void read_scores(const tinyrank_session *s, size_t count, float *scores)
 {
     const tinyrank_model *m = s->model;
     const float *out = (const float *)(const void *)(s->region + s->offsets[m->output]);
     for (size_t i = 0; i < count; i++) {
-        float v = out[i * (size_t)m->output_columns + (size_t)m->score_column];
+        const float *row = out + i * (size_t)m->output_columns;
+        float v;
+        switch (m->score_kind) {
+        case TR_SCORE_LOGIT_DIFF:
+            v = row[1] - row[0];
+            break;
+        case TR_SCORE_SOFTMAX_PAIR:
+            /* p = softmax([r0, r1])[1] = 1 / (1 + exp(r0 - r1)); log p = -softplus(r0 - r1) */
+            v = s->params.score == TINYRANK_SCORE_LOG ? -softplus(row[0] - row[1])
+                                                      : 1.0f / (1.0f + expf(row[0] - row[1]));
+            break;
+        default:
+            v = row[m->score_column];
+            break;
+        }
         if (s->params.score == TINYRANK_SCORE_SIGMOID)
             v = 1.0f / (1.0f + expf(-v));
         scores[i] = v;
@@ -315,6 +355,35 @@ int tr_session_score_sequences(tinyrank_session *s, const int32_t *ids, const in
     return TINYRANK_OK;
 }
 
+/* pack_pair's code for invalid UTF-8 found in the query (SEGMENTS templates
+ * tokenize the query with each passage); reported as TINYRANK_ERR_INVALID_UTF8. */
+#define TR_QUERY_INVALID_UTF8 1000
+
+/* Sets the message of a pack_pair failure for passage `index` and returns
+ * the public status. */
+static int pack_error(tinyrank_session *s, int rc, size_t index)
+{
+    switch (rc) {
+    case TR_QUERY_INVALID_UTF8:
+        tr_msg(s->errmsg, sizeof s->errmsg, "query is not valid UTF-8");
+        return TINYRANK_ERR_INVALID_UTF8;
+    case TINYRANK_ERR_INVALID_UTF8:
+        tr_msg(s->errmsg, sizeof s->errmsg, "passage %zu is not valid UTF-8", index);
+        return rc;
+    case TINYRANK_ERR_INPUT_TOO_LARGE:
+        tr_msg(s->errmsg, sizeof s->errmsg,
+               "passage %zu: the template's fixed tokens do not fit in max_length %d", index,
+               s->params.max_length);
+        return rc;
+    case TINYRANK_ERR_UNSUPPORTED:
+        tr_msg(s->errmsg, sizeof s->errmsg, "this runtime cannot tokenize for this model's template");
+        return rc;
+    default:
+        tr_msg(s->errmsg, sizeof s->errmsg, "passage %zu could not be tokenized", index);
+        return rc;
+    }
+}
+
 /* Appends one (query, passage) sequence at row `row` of the input tensors. */
 static int pack_pair(tinyrank_session *s, const char *passage, size_t passage_len, uint32_t row,
                      uint32_t *rows_out)
@@ -323,6 +392,21 @@ static int pack_pair(tinyrank_session *s, const char *passage, size_t passage_le
     size_t cap = (size_t)s->params.max_length;
     size_t p_len = 0, n = 0;
     bool p_truncated = false;
+    if (m->input_format == TR_FORMAT_SEGMENTS) {
+        tr_span q = {s->query, s->query_len}, d = {passage, passage_len};
+        int bad_slot;
+        int rc = tr_session_pack_template(s, q, d, input_rows(s, m->token_ids, row), &n, &bad_slot);
+        if (rc == TINYRANK_ERR_INVALID_UTF8 && bad_slot == TR_SLOT_QUERY)
+            rc = TR_QUERY_INVALID_UTF8;
+        if (rc != TINYRANK_OK)
+            return rc;
+        int32_t *types = input_rows(s, m->type_ids, row);
+        for (size_t i = 0; types != NULL && i < n; i++)
+            types[i] = 0;
+        fill_positions(s, row, n);
+        *rows_out = (uint32_t)n;
+        return TINYRANK_OK;
+    }
     int rc = tr_wordpiece_encode(&m->tok.wordpiece, passage, passage_len, s->p_ids, cap, &p_len,
                                  &p_truncated);
     if (rc != TINYRANK_OK)
@@ -342,6 +426,10 @@ static int pack_pair(tinyrank_session *s, const char *passage, size_t passage_le
 /* Tokenizes the query of a call once, for all its passages. */
 static int encode_query(tinyrank_session *s, const char *query, size_t query_len)
 {
+    s->query = query;
+    s->query_len = query_len;
+    if (s->model->input_format == TR_FORMAT_SEGMENTS)
+        return TINYRANK_OK; /* the query is tokenized inside its template segment */
     int rc = tr_wordpiece_encode(&s->model->tok.wordpiece, query, query_len, s->q_ids,
                                  (size_t)s->params.max_length, &s->q_len, &s->q_truncated);
     if (rc != TINYRANK_OK)
@@ -375,12 +463,8 @@ int tinyrank_score_n(tinyrank_session *s, const char *query, size_t query_len,
         for (size_t i = 0; i < count; i++) {
             uint32_t rows;
             rc = pack_pair(s, passages[first + i], passage_lens[first + i], s->seq_start[i], &rows);
-            if (rc != TINYRANK_OK) {
-                tr_msg(s->errmsg, sizeof s->errmsg, "passage %zu %s", first + i,
-                       rc == TINYRANK_ERR_INVALID_UTF8 ? "is not valid UTF-8"
-                                                       : "could not be tokenized");
-                return rc;
-            }
+            if (rc != TINYRANK_OK)
+                return pack_error(s, rc, first + i);
             s->seq_start[i + 1] = s->seq_start[i] + rows;
         }
         rc = run_graph(s, count);
@@ -408,8 +492,7 @@ int tinyrank_tokenize_pair(tinyrank_session *s, const char *query, size_t query_
     uint32_t rows;
     rc = pack_pair(s, passage, passage_len, 0, &rows);
     if (rc != TINYRANK_OK)
-        return fail(s, rc, rc == TINYRANK_ERR_INVALID_UTF8 ? "passage is not valid UTF-8"
-                                                           : "passage could not be tokenized");
+        return pack_error(s, rc, 0);
     const int32_t *src = input_rows(s, m->token_ids, 0), *tsrc = input_rows(s, m->type_ids, 0);
     for (size_t i = 0; i < rows && i < cap; i++) {
         ids[i] = src[i];

@@ -26,11 +26,27 @@ struct tinyrank_session {
     bool q_truncated;
     int32_t *p_ids;       /* passage tokens being packed */
     uint32_t *seq_start;  /* max_batch + 1 */
+    int32_t *seg_ids;     /* SEGMENTS: one max_length row of ids per template segment */
+    void *tok_scratch;    /* tr_tokenizer_scratch_bytes */
+    char *instruction;    /* TINYRANK_MAX_INSTRUCTION_BYTES */
+    size_t instruction_len;
+    bool instruction_set;
+    const char *query;    /* the query of the current call (SEGMENTS) */
+    size_t query_len;
     uint8_t *region;
     size_t region_bytes;
     tr_observer_fn observer;
     void *observer_user;
 };
+
+#define TR_SESSION_MAGIC 0x53455353u
+
+/* SEGMENTS templates (session_template.c): arena bytes for the per-segment
+ * ids, and the sequence of one pair written to out (max_length entries).
+ * On invalid UTF-8, *bad_slot names the caller's text at fault. */
+size_t tr_session_template_bytes(const tinyrank_model *m, size_t max_length);
+int tr_session_pack_template(tinyrank_session *s, tr_span query, tr_span doc, int32_t *out,
+                             size_t *n_out, int *bad_slot);
 
 /* Installs an observer (NULL removes it). */
 void tr_session_set_observer(tinyrank_session *s, tr_observer_fn fn, void *user);
