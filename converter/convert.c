@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "converter/arch/arch.h"
+#include "converter/arch/qwen.h"
 #include "converter/write/model_writer.h"
 #include "tinyrank.h"
 
@@ -32,6 +33,10 @@ static const char *detect_family(const tr_json *cfg, const char **arch)
         return "bert";
     if (*arch == NULL && strcmp(type, "bert") == 0)
         return "bert";
+    if (*arch != NULL && strcmp(*arch, "Qwen2ForCausalLM") == 0)
+        return "qwen2";
+    if (*arch != NULL && strcmp(*arch, "Qwen3ForCausalLM") == 0)
+        return "qwen3";
     if (*arch == NULL)
         *arch = type[0] ? type : "(none given)";
     return NULL;
@@ -79,7 +84,7 @@ int tr_convert(const tr_convert_options *opt, char *err, size_t errlen)
     if (family == NULL) {
         snprintf(err, errlen,
                  "%s: unsupported architecture \"%s\" (this converter supports "
-                 "BertForSequenceClassification)",
+                 "BertForSequenceClassification, Qwen2ForCausalLM, Qwen3ForCausalLM)",
                  path, arch);
         tr_json_free(cfg);
         return TINYRANK_ERR_UNSUPPORTED;
@@ -90,8 +95,14 @@ int tr_convert(const tr_convert_options *opt, char *err, size_t errlen)
     tr_ir ir;
     memset(&tok, 0, sizeof tok);
     tr_ir_init(&ir);
+    const bool qwen = strncmp(family, "qwen", 4) == 0;
+    tr_qwen_owned *qwen_own = qwen ? calloc(1, sizeof *qwen_own) : NULL; /* outlives the write */
     rc = tr_st_open_dir(opt->input_dir, &weights, err, errlen);
-    if (rc == TINYRANK_OK)
+    if (rc == TINYRANK_OK && qwen && qwen_own == NULL) {
+        snprintf(err, errlen, "out of memory");
+        rc = TINYRANK_ERR_INTERNAL;
+    }
+    if (rc == TINYRANK_OK && !qwen) /* Qwen reads tokenizer.json itself */
         rc = tr_wp_files_load(opt->input_dir, TR_WP_SOURCE_AUTO, &tok, err, errlen);
     if (rc == TINYRANK_OK) {
         tr_arch_ctx c = {opt, cfg, weights, &tok, &ir, err, errlen};
@@ -101,13 +112,16 @@ int tr_convert(const tr_convert_options *opt, char *err, size_t errlen)
             base_name(opt->input_dir, ir.name, sizeof ir.name);
         snprintf(ir.producer, sizeof ir.producer, "tinyrank-convert %s; %s; dtype=%s",
                  tinyrank_version(), arch, opt->dtype == TR_CONVERT_INT8 ? "int8" : "f32");
-        rc = tr_arch_bert_build(&c);
+        rc = qwen ? tr_arch_qwen_build(&c, strcmp(family, "qwen3") == 0, qwen_own)
+                  : tr_arch_bert_build(&c);
     }
     if (rc == TINYRANK_OK)
         rc = tr_st_check_all_used(weights, err, errlen);
     if (rc == TINYRANK_OK)
         rc = tr_model_write(&ir, opt->output_path, opt->progress, err, errlen);
     tr_ir_free(&ir);
+    tr_qwen_owned_free(qwen_own);
+    free(qwen_own);
     tr_wp_files_free(&tok);
     tr_st_close(weights);
     tr_json_free(cfg);

@@ -97,6 +97,70 @@ typedef struct tinyrank_model_info {
 
 int tinyrank_model_get_info(const tinyrank_model *model, tinyrank_model_info *info);
 
+/* -------------------------------------------------------------- delegates */
+
+/* A delegate runs some operators of the graph on other hardware or with
+ * another library (an NPU, XNNPACK); the runtime runs the rest. At session
+ * creation the runtime offers each operator, in graph order, to the
+ * session's delegates in the order given; the first that claims it runs it.
+ * A claimed operator gets its own slice of the session arena (the bytes the
+ * claim asked for, 64-byte aligned); delegates allocate nothing else. An
+ * operator whose prepare fails runs on the CPU instead: a delegate that
+ * fails never breaks a session. docs/DELEGATES.md explains the contract. */
+
+enum { /* operator kinds a delegate may be offered (the model format's op codes) */
+    TINYRANK_OP_EMBEDDING = 0,
+    TINYRANK_OP_FULLY_CONNECTED = 1, /* out = act(x W^T + b); inputs x, W [N][K], b [N] or absent */
+    TINYRANK_OP_NORM = 2,
+    TINYRANK_OP_ATTENTION = 3,
+    TINYRANK_OP_ADD = 4,
+    TINYRANK_OP_GATHER_ROWS = 5,
+    TINYRANK_OP_ACTIVATION = 6
+};
+enum { TINYRANK_DTYPE_F32 = 0, TINYRANK_DTYPE_F16 = 1, TINYRANK_DTYPE_I8 = 2, TINYRANK_DTYPE_I32 = 3 };
+enum { TINYRANK_ACT_NONE = 0, TINYRANK_ACT_GELU_ERF = 1, TINYRANK_ACT_GELU_TANH = 2,
+       TINYRANK_ACT_RELU = 3, TINYRANK_ACT_SILU = 4, TINYRANK_ACT_TANH = 5 };
+/* Symbolic dimensions: rows of all sequences of a run / one per sequence. */
+#define TINYRANK_DIM_TOKENS (-1)
+#define TINYRANK_DIM_SEQUENCES (-2)
+#define TINYRANK_MAX_NODE_INPUTS 6
+
+typedef struct tinyrank_tensor_desc {
+    int dtype;           /* TINYRANK_DTYPE_* */
+    int ndim;
+    int32_t dims[4];     /* >= 1, or TINYRANK_DIM_* */
+    const void *data;    /* constants: the bytes in the model (read in place); else NULL */
+    const float *scales; /* int8 constants: per-channel (or one) scales, real = scale * q */
+    uint32_t num_scales;
+    int packed;          /* 1: int8 weights in the N16K4 layout of tinyrank.fbs */
+} tinyrank_tensor_desc;
+
+typedef struct tinyrank_node_desc {
+    int op;              /* TINYRANK_OP_* */
+    int activation;      /* FULLY_CONNECTED / ACTIVATION: TINYRANK_ACT_* */
+    int num_inputs;
+    tinyrank_tensor_desc inputs[TINYRANK_MAX_NODE_INPUTS]; /* absent input: ndim 0 */
+    tinyrank_tensor_desc output;
+    size_t max_rows;     /* rows of the output at the session's maximum batch */
+} tinyrank_node_desc;
+
+typedef struct tinyrank_delegate {
+    const char *name;
+    void *user;
+    /* May this delegate run the node? Returns 1 and the arena bytes it needs
+     * in *arena_bytes, or 0. Must give the same answer for the same node and
+     * max_rows (tinyrank_arena_size asks too). */
+    int (*claim)(void *user, const tinyrank_node_desc *node, size_t *arena_bytes);
+    /* Builds the delegate's state for the node inside its arena slice (64-byte
+     * aligned), e.g. repacked weights; *state is handed to eval. Non-zero:
+     * the node runs on the CPU instead. */
+    int (*prepare)(void *user, const tinyrank_node_desc *node, void *arena, size_t arena_bytes,
+                   void **state);
+    /* Runs the node on `rows` rows: inputs[i] points at input i's data (NULL
+     * when absent), output at the output's. Non-zero fails the call. */
+    int (*eval)(void *user, void *state, const void *const *inputs, void *output, size_t rows);
+} tinyrank_delegate;
+
 /* ------------------------------------------------------------ threadpool */
 
 /* An optional pool of worker threads that sessions share (POSIX builds with
@@ -157,6 +221,8 @@ typedef struct tinyrank_session_params {
     int score;       /* TINYRANK_SCORE_* */
     int num_threads; /* threads to use: 1, or up to the pool's size (0 = all of the pool) */
     tinyrank_threadpool *threadpool; /* NULL: run on the calling thread only */
+    const tinyrank_delegate *const *delegates; /* tried in order; NULL: CPU only */
+    int num_delegates;
 } tinyrank_session_params;
 
 /* Defaults: max_length 0 (model default), max_batch 1, model truncation,
@@ -176,6 +242,11 @@ int tinyrank_arena_size(const tinyrank_model *model, const tinyrank_session_para
  * that only tinyrank_session_errmsg accepts, saying what was wrong. */
 int tinyrank_session_create(const tinyrank_model *model, const tinyrank_session_params *params,
                             void *arena, size_t arena_bytes, tinyrank_session **out);
+
+/* Operators of the session's graph run by delegate i (index into
+ * params.delegates), or by the CPU when i is -1. */
+int tinyrank_session_delegated_ops(const tinyrank_session *session, int delegate_index,
+                                   size_t *count);
 
 /* Message of the last failure on this session ("" when none). */
 const char *tinyrank_session_errmsg(const tinyrank_session *session);

@@ -41,6 +41,8 @@ tinyrank_session_params tinyrank_session_params_default(void)
     p.score = TINYRANK_SCORE_MODEL_DEFAULT;
     p.num_threads = 1;
     p.threadpool = NULL;
+    p.delegates = NULL;
+    p.num_delegates = 0;
     return p;
 }
 

@@ -488,13 +488,13 @@ static void test_sets_attention_vs_ref(void **state)
                 for (size_t i = 0; i < len * st; i++)
                     q[i] = frand() * 2.0f, k[i] = frand() * 2.0f, v[i] = frand();
                 const float scale = 1.0f / sqrtf((float)d);
-                tr_f32_attention__ref(len, d, q, st, k, st, v, st, scale, causal, want, st, p);
+                tr_f32_attention__ref(len, 0, d, q, st, k, st, v, st, scale, causal, want, st, p);
                 for (size_t ks = 1; ks < tr_kernels_count(); ks++) {
                     const tr_kernels *kn = tr_kernels_at(ks);
                     for (size_t i = 0; i < len * st; i++) got[i] = -777.0f;
                     /* NaN bytes: a kernel must not read scratch it did not write */
                     memset(p, 0xff, tr_attention_scratch_floats(len, d) * sizeof(float));
-                    kn->f32_attention(len, d, q, st, k, st, v, st, scale, causal, got, st, p);
+                    kn->f32_attention(len, 0, d, q, st, k, st, v, st, scale, causal, got, st, p);
                     for (size_t i = 0; i < len; i++)
                         for (size_t c = 0; c < st; c++) {
                             const double w = c < d ? want[i * st + c] : -777.0;
@@ -505,6 +505,54 @@ static void test_sets_attention_vs_ref(void **state)
                 }
                 free(q), free(k), free(v), free(want), free(got), free(p);
             }
+}
+
+/* Attention after a cached prefix (past keys before the query rows): the
+ * reference must give exactly what a plain (past + len)-row attention gives
+ * for its last len rows (the same computation), and every set must be close
+ * to the reference, causal or not. */
+static void test_sets_attention_past_vs_ref(void **state)
+{
+    (void)state;
+    const size_t pasts[] = {1, 7, 16, 33};
+    const size_t lens[] = {1, 5, 13, 20};
+    const size_t ds[] = {3, 16, 33, 64};
+    for (size_t pi = 0; pi < COUNT(pasts); pi++)
+        for (size_t li = 0; li < COUNT(lens); li++)
+            for (size_t di = 0; di < COUNT(ds); di++)
+                for (int causal = 0; causal < 2; causal++) {
+                    const size_t past = pasts[pi], len = lens[li], d = ds[di], st = d + 3;
+                    const size_t nk = past + len;
+                    float *q = malloc(nk * st * 4), *k = malloc(nk * st * 4), *v = malloc(nk * st * 4);
+                    float *full = malloc(nk * st * 4), *want = malloc(len * st * 4);
+                    float *got = malloc(len * st * 4);
+                    float *p = malloc(tr_attention_scratch_floats(nk, d) * sizeof(float));
+                    for (size_t i = 0; i < nk * st; i++)
+                        q[i] = frand() * 2.0f, k[i] = frand() * 2.0f, v[i] = frand();
+                    const float scale = 1.0f / sqrtf((float)d);
+                    tr_f32_attention__ref(nk, 0, d, q, st, k, st, v, st, scale, causal, full, st, p);
+                    tr_f32_attention__ref(len, past, d, q + past * st, st, k, st, v, st, scale, causal,
+                                          want, st, p);
+                    for (size_t i = 0; i < len; i++)
+                        for (size_t c = 0; c < d; c++)
+                            if (want[i * st + c] != full[(past + i) * st + c])
+                                fail_msg("ref past %zu len %zu d %zu causal %d [%zu,%zu]: %.9g vs "
+                                         "full %.9g", past, len, d, causal, i, c, want[i * st + c],
+                                         full[(past + i) * st + c]);
+                    for (size_t ks = 1; ks < tr_kernels_count(); ks++) {
+                        const tr_kernels *kn = tr_kernels_at(ks);
+                        memset(p, 0xff, tr_attention_scratch_floats(nk, d) * sizeof(float));
+                        kn->f32_attention(len, past, d, q + past * st, st, k, st, v, st, scale,
+                                          causal, got, st, p);
+                        for (size_t i = 0; i < len; i++)
+                            for (size_t c = 0; c < d; c++)
+                                if (!close_rel(got[i * st + c], want[i * st + c], 1e-5, 1e-6))
+                                    fail_msg("%s attention past %zu len %zu d %zu causal %d: "
+                                             "%.9g vs %.9g", kn->name, past, len, d, causal,
+                                             got[i * st + c], want[i * st + c]);
+                    }
+                    free(q), free(k), free(v), free(full), free(want), free(got), free(p);
+                }
 }
 
 /* The vector exp / erf / tanh of the x86 float kernels against libm (in
@@ -593,6 +641,7 @@ int main(void)
         cmocka_unit_test(test_sets_f32_gemm_vs_ref),
         cmocka_unit_test(test_sets_rowwise_vs_ref),
         cmocka_unit_test(test_sets_attention_vs_ref),
+        cmocka_unit_test(test_sets_attention_past_vs_ref),
         cmocka_unit_test(test_vector_math),
         cmocka_unit_test(test_select_env),
     };

@@ -45,6 +45,11 @@ enum {
  * index, -1 on error (c->err set). */
 int32_t tr_arch_constant(tr_arch_ctx *c, const char *name, int ndim, const int64_t *shape, int how);
 
+/* The same for float32 data the family computed itself (fused or sliced
+ * weights): `w` (malloc'd, shape's elements) is taken over. */
+int32_t tr_arch_constant_from(tr_arch_ctx *c, const char *name, int ndim, const int64_t *shape,
+                              float *w, int how);
+
 /* For an I8 weight [N][K]: a constant "<name>:row_sums" I32 [N] with
  * sum_k W[n][k], which the uint8 x int8 GEMM needs for the activations'
  * zero points. Returns its index, -1 on error. */

@@ -53,6 +53,12 @@ int32_t tr_arch_constant(tr_arch_ctx *c, const char *name, int ndim, const int64
     float *w = tr_arch_load_f32(c, name, ndim, shape);
     if (w == NULL)
         return -1;
+    return tr_arch_constant_from(c, name, ndim, shape, w, how);
+}
+
+int32_t tr_arch_constant_from(tr_arch_ctx *c, const char *name, int ndim, const int64_t *shape,
+                              float *w, int how)
+{
     int32_t dims[TR_MAX_DIMS];
     size_t numel = 1;
     for (int i = 0; i < ndim; i++) {

@@ -1,6 +1,7 @@
 /* vocab_index.c - vocabulary arrays for the model file (see vocab_index.h). */
 #include "vocab_index.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +42,23 @@ static int cmp_ids(const void *x, const void *y)
     return a < b ? -1 : (a > b ? 1 : 0);
 }
 
+static int build_index(const char *const *tokens, const size_t *lens, uint32_t n, tr_vocab_index *out,
+                       bool utf8, char *err, size_t errlen);
+
 int tr_vocab_index_build(const char *const *tokens, const size_t *lens, uint32_t n, tr_vocab_index *out,
                          char *err, size_t errlen)
+{
+    return build_index(tokens, lens, n, out, true, err, errlen);
+}
+
+int tr_vocab_index_build_bytes(const char *const *tokens, const size_t *lens, uint32_t n,
+                               tr_vocab_index *out, char *err, size_t errlen)
+{
+    return build_index(tokens, lens, n, out, false, err, errlen);
+}
+
+static int build_index(const char *const *tokens, const size_t *lens, uint32_t n, tr_vocab_index *out,
+                       bool utf8, char *err, size_t errlen)
 {
     if (!out || (n > 0 && (!tokens || !lens)))
         return fail(err, errlen, TINYRANK_ERR_INVALID_ARGUMENT, "vocab: NULL argument");
@@ -52,7 +68,7 @@ int tr_vocab_index_build(const char *const *tokens, const size_t *lens, uint32_t
         if (lens[i] > 0 && !tokens[i])
             return fail_n(err, errlen, TINYRANK_ERR_INVALID_ARGUMENT, "vocab: token %lu is NULL",
                         (unsigned long)i);
-        if (tr_utf8_validate(tokens[i], lens[i], NULL) != TINYRANK_OK)
+        if (utf8 && tr_utf8_validate(tokens[i], lens[i], NULL) != TINYRANK_OK)
             return fail_n(err, errlen, TINYRANK_ERR_INVALID_UTF8, "vocab: token %lu is not valid UTF-8",
                         (unsigned long)i);
         total += lens[i];

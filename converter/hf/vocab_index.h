@@ -23,6 +23,11 @@ typedef struct tr_vocab_index {
 int tr_vocab_index_build(const char *const *tokens, const size_t *lens, uint32_t n, tr_vocab_index *out,
                          char *err, size_t errlen);
 
+/* Same without the UTF-8 check: byte-level BPE vocabularies hold raw bytes
+ * (a token may be part of a UTF-8 sequence). */
+int tr_vocab_index_build_bytes(const char *const *tokens, const size_t *lens, uint32_t n,
+                               tr_vocab_index *out, char *err, size_t errlen);
+
 /* Parses the text of a vocab.txt the way transformers' load_vocab reads it:
  * a text-mode file, so "\r\n" and a lone "\r" also end lines (universal
  * newlines), then each line loses its "\n" only; token id = line number - 1;

@@ -46,13 +46,20 @@ typedef struct tr_ir_tokenizer {
     int32_t eos_id, bos_id; /* -1: none */
     const tr_ir_added_token *added;
     size_t n_added;
-    /* byte-level BPE: merge i joins ids merges[2i], merges[2i+1] */
+    /* byte-level BPE: merge i joins ids merges[2i], merges[2i+1] and gives
+     * merge_ids[i]; merge_order: the ranks sorted by pair; byte_ids: the
+     * token of each byte (256). converter/hf/bpe_files.c fills them. */
     const int32_t *merges;
     size_t n_merges;
+    const int32_t *merge_ids;
+    const uint32_t *merge_order;
+    const int32_t *byte_ids;
     /* Unigram */
     const float *scores; /* count entries */
     const uint8_t *charsmap;
     size_t charsmap_len;
+    const uint8_t *piece_types; /* count entries, TR_PIECE_* (tokenizer/unigram.h) */
+    bool add_dummy_prefix, remove_extra_whitespaces;
 } tr_ir_tokenizer;
 
 /* A part of a template segment (borrowed text). */

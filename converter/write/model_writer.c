@@ -109,6 +109,8 @@ static tr_fbn *build_operator(tr_fbb *b, const tr_node *n)
         tr_fbt_i32(opt, F_XATT_NUM_HEADS, n->opt.xatt.num_heads);
         tr_fbt_i32(opt, F_XATT_HEAD_DIM, n->opt.xatt.head_dim);
         tr_fbt_f32(opt, F_XATT_SCALE, n->opt.xatt.scale);
+        if (n->opt.xatt.views != 0)
+            tr_fbt_i32(opt, F_XATT_VIEWS, n->opt.xatt.views);
         break;
     default:
         break;
@@ -122,8 +124,14 @@ static tr_fbn *build_tokenizer(tr_fbb *b, const tr_ir_tokenizer *tk, int *rc)
 {
     tr_vocab_index vi;
     char why[200];
-    *rc = tr_vocab_index_build((const char *const *)tk->tokens, tk->lens, (uint32_t)tk->count, &vi,
-                               why, sizeof why);
+    /* byte-level BPE tokens are raw bytes: a token may hold part of a
+     * UTF-8 sequence */
+    if (tk->kind == TR_TOKENIZER_BYTE_LEVEL_BPE)
+        *rc = tr_vocab_index_build_bytes((const char *const *)tk->tokens, tk->lens, (uint32_t)tk->count,
+                                         &vi, why, sizeof why);
+    else
+        *rc = tr_vocab_index_build((const char *const *)tk->tokens, tk->lens, (uint32_t)tk->count, &vi,
+                                   why, sizeof why);
     if (*rc != 0)
         return NULL;
     tr_fbn *t = tr_fbb_table(b);
@@ -162,12 +170,18 @@ static tr_fbn *build_tokenizer(tr_fbb *b, const tr_ir_tokenizer *tk, int *rc)
     if (tk->kind == TR_TOKENIZER_BYTE_LEVEL_BPE) {
         tr_fbn *bpe = tr_fbb_table(b);
         tr_fbt_child(bpe, F_BPE_MERGES, i32_vec(b, tk->merges, 2 * tk->n_merges));
+        tr_fbt_child(bpe, F_BPE_MERGE_IDS, i32_vec(b, tk->merge_ids, tk->n_merges));
+        tr_fbt_child(bpe, F_BPE_MERGE_ORDER, tr_fbb_vec(b, tk->merge_order, tk->n_merges, 4, 4));
+        tr_fbt_child(bpe, F_BPE_BYTE_IDS, i32_vec(b, tk->byte_ids, tk->byte_ids ? 256 : 0));
         tr_fbt_child(t, F_TOK_BPE, bpe);
     }
     if (tk->kind == TR_TOKENIZER_UNIGRAM) {
         tr_fbn *uni = tr_fbb_table(b);
         tr_fbt_child(uni, F_UNIGRAM_SCORES, tr_fbb_vec(b, tk->scores, tk->count, 4, 4));
         tr_fbt_child(uni, F_UNIGRAM_CHARSMAP, tr_fbb_vec(b, tk->charsmap, tk->charsmap_len, 1, 1));
+        tr_fbt_child(uni, F_UNIGRAM_PIECE_TYPES, tr_fbb_vec(b, tk->piece_types, tk->count, 1, 1));
+        tr_fbt_u8(uni, F_UNIGRAM_ADD_DUMMY_PREFIX, tk->add_dummy_prefix);
+        tr_fbt_u8(uni, F_UNIGRAM_REMOVE_EXTRA_WS, tk->remove_extra_whitespaces);
         tr_fbt_child(t, F_TOK_UNIGRAM, uni);
     }
     return t;
@@ -330,4 +344,17 @@ int tr_model_write(const tr_ir *ir, const char *path, int progress, char *err, s
     if (tr_afile_commit(&f, err, errlen) != 0)
         return TINYRANK_ERR_IO;
     return TINYRANK_OK;
+}
+
+int tr_tokenizer_fb_build(const tr_ir_tokenizer *tk, uint8_t **out, size_t *out_len)
+{
+    int rc = -1;
+    tr_fbb *b = tr_fbb_new();
+    if (b == NULL)
+        return TINYRANK_ERR_INTERNAL;
+    tr_fbn *t = build_tokenizer(b, tk, &rc);
+    if (t != NULL)
+        rc = tr_fbb_finish(b, t, "TKNZ", out, out_len) == 0 ? TINYRANK_OK : TINYRANK_ERR_INTERNAL;
+    tr_fbb_free(b);
+    return rc;
 }

@@ -15,6 +15,7 @@
 #include "format/fb_reader.h"
 #include "format/schema_ids.h"
 #include "tinyrank.h"
+#include "graph/template.h"
 #include "tokenizer/tokenizer.h"
 
 #define TR_MAX_DIMS 4
@@ -33,7 +34,7 @@ typedef struct tr_tensor {
     size_t nbytes;             /* CONSTANT: byte size */
     const float *scales;       /* I8 CONSTANT: quantization scales */
     uint32_t n_scales;
-    int quant_axis;
+    int32_t quant_axis;
 } tr_tensor;
 
 typedef struct tr_node {
@@ -57,7 +58,7 @@ typedef struct tr_node {
         struct { uint8_t activation; } act;
         struct { int32_t num_heads, head_dim; float theta; } rope;
         struct { uint8_t activation; } glu;
-        struct { int32_t num_heads, head_dim; float scale; } xatt;
+        struct { int32_t num_heads, head_dim; float scale; int32_t views; } xatt;
     } opt;
 } tr_node;
 
@@ -74,10 +75,12 @@ struct tinyrank_model {
     uint32_t name_len;
     int32_t num_layers, hidden, num_heads, intermediate, vocab_size, max_position, type_vocab;
     int32_t token_ids, type_ids, position_ids, output; /* graph tensor indices */
+    int32_t decoder_ids; /* T5: I32 input the session fills with zeros (-1: none) */
     int32_t output_columns;
     uint8_t input_format, truncation, score_kind, score_activation;
     int32_t max_length, score_column;
     tr_tokenizer tok;
+    tr_template tpl; /* input_format SEGMENTS */
     size_t weight_bytes;
 };
 

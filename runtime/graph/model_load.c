@@ -199,7 +199,8 @@ bool tr_model_node(const tinyrank_model *m, uint32_t i, tr_node *n)
     case TR_OPT_CROSS_ATTENTION:
         return tr_fb_i32(&opt, F_XATT_NUM_HEADS, 0, &n->opt.xatt.num_heads) &&
                tr_fb_i32(&opt, F_XATT_HEAD_DIM, 0, &n->opt.xatt.head_dim) &&
-               tr_fb_f32(&opt, F_XATT_SCALE, 1.0f, &n->opt.xatt.scale);
+               tr_fb_f32(&opt, F_XATT_SCALE, 1.0f, &n->opt.xatt.scale) &&
+               tr_fb_i32(&opt, F_XATT_VIEWS, 0, &n->opt.xatt.views);
     default:
         return true;
     }
@@ -294,11 +295,18 @@ static int verify_graph_io(tinyrank_model *m)
     for (uint32_t i = 0; i < m->tensors.count; i++) {
         if (!tr_model_tensor(m, i, &t))
             CORRUPT("tensor %u is malformed", i);
-        if (t.kind == TR_TK_PERSISTENT)
-            FAIL(TINYRANK_ERR_UNSUPPORTED, "persistent tensors are not supported by this runtime");
-        if (t.kind == TR_TK_INPUT && (int32_t)i != io[0] && (int32_t)i != io[1] && (int32_t)i != io[2])
-            CORRUPT("input tensor %u has no role (token, type or position ids)", i);
+        /* PERSISTENT tensors (decoders' K/V caches) are checked by the ops reading them */
+        if (t.kind == TR_TK_INPUT && (int32_t)i != io[0] && (int32_t)i != io[1] && (int32_t)i != io[2] &&
+            (int32_t)i != m->decoder_ids)
+            CORRUPT("input tensor %u has no role (token, type, position or decoder ids)", i);
     }
+    /* T5: one decoder input per sequence ([SEQUENCES]) or per view (fixed) */
+    if (m->decoder_ids != -1 &&
+        (m->decoder_ids < 0 || (uint32_t)m->decoder_ids >= m->tensors.count ||
+         !tr_model_tensor(m, (uint32_t)m->decoder_ids, &t) || t.kind != TR_TK_INPUT ||
+         t.dtype != TR_DT_I32 || t.ndim != 1 ||
+         (t.dims[0] != TR_DIM_SEQUENCES && (t.dims[0] < 1 || t.dims[0] > 4096))))
+        CORRUPT("decoder ids must be an I32 [SEQUENCES] or [n <= 4096] input tensor");
     for (int k = 0; k < 3; k++) {
         if (io[k] == -1 && k > 0)
             continue;
@@ -345,23 +353,41 @@ static int verify_template_and_score(tinyrank_model *m, const tr_fb_table *tpl, 
         !tr_fb_i32(sc, F_SCORE_COLUMN, 0, &m->score_column) ||
         !tr_fb_u8(sc, F_SCORE_ACTIVATION, TR_SCORE_ACT_RAW, &m->score_activation))
         CORRUPT("input template or score table is malformed");
-    if (m->input_format != TR_FORMAT_CLS_A_SEP_B_SEP)
-        FAIL(TINYRANK_ERR_UNSUPPORTED, "input format %d is not supported by this runtime",
-             (int)m->input_format);
-    if (m->type_ids < 0)
-        CORRUPT("the [CLS] a [SEP] b [SEP] format needs a token type ids input");
     if (m->max_length < 4 || (m->max_position > 0 && m->max_length > m->max_position))
         CORRUPT("max_length %d does not fit the model (max position %d)", (int)m->max_length,
                 (int)m->max_position);
-    if (m->truncation > TR_TRUNC_LONGEST_FIRST)
-        CORRUPT("unknown truncation %d", (int)m->truncation);
-    if (m->score_kind != TR_SCORE_LOGIT)
+    if (m->input_format == TR_FORMAT_CLS_A_SEP_B_SEP) {
+        if (m->type_ids < 0)
+            CORRUPT("the [CLS] a [SEP] b [SEP] format needs a token type ids input");
+        if (m->tok.cls_id < 0 || m->tok.sep_id < 0)
+            CORRUPT("the [CLS] a [SEP] b [SEP] format needs [CLS] and [SEP] ids");
+        if (m->truncation > TR_TRUNC_LONGEST_FIRST)
+            CORRUPT("unknown truncation %d", (int)m->truncation);
+    } else if (m->input_format == TR_FORMAT_SEGMENTS) {
+        int rc = tr_template_load(m, tpl);
+        if (rc != TINYRANK_OK)
+            return rc;
+    } else {
+        FAIL(TINYRANK_ERR_UNSUPPORTED, "input format %d is not supported by this runtime",
+             (int)m->input_format);
+    }
+    if (m->score_kind > TR_SCORE_SOFTMAX_PAIR)
         FAIL(TINYRANK_ERR_UNSUPPORTED, "score kind %d is not supported by this runtime", (int)m->score_kind);
     if (m->score_column < 0 || m->score_column >= m->output_columns ||
-        m->score_activation > TR_SCORE_ACT_SIGMOID)
+        (m->score_kind != TR_SCORE_LOGIT && m->output_columns < 2) ||
+        m->score_activation > TR_SCORE_ACT_LOG)
         CORRUPT("score column %d / activation %d do not fit the graph output", (int)m->score_column,
                 (int)m->score_activation);
     return TINYRANK_OK;
+}
+
+/* Blob offsets are 32-bit counts of 64-byte units, so no model is larger.
+ * A function of a uint64_t (not a comparison of size_t) because with a
+ * 32-bit size_t (Cortex-M) the test is always false and -Wtype-limits says
+ * so. */
+static bool model_too_large(uint64_t size)
+{
+    return size > 0xffffffffull * 64;
 }
 
 static int load(tinyrank_model *m, const uint8_t *data, size_t size)
@@ -377,7 +403,7 @@ static int load(tinyrank_model *m, const uint8_t *data, size_t size)
     uint32_t fb_len = tr_fb_load_u32(data);
     if (memcmp(data + 8, TR_FB_IDENT, 4) != 0)
         CORRUPT("not a tinyrank model (file identifier is not \"%s\")", TR_FB_IDENT);
-    if ((uint64_t)fb_len + 4 > size || size > 0xffffffffull * 64)
+    if ((uint64_t)fb_len + 4 > size || model_too_large(size))
         CORRUPT("model is truncated: header says %llu bytes, file has %zu",
                 (unsigned long long)fb_len + 4, size);
     m->data = data;
@@ -408,9 +434,9 @@ static int load(tinyrank_model *m, const uint8_t *data, size_t size)
         !tr_fb_table_field(&m->root, F_MODEL_GRAPH, &m->graph, &has_graph) ||
         !tr_fb_vec_field(&m->root, F_MODEL_BLOBS, TR_FB_BLOB_SIZE, 8, &m->blobs))
         CORRUPT("model table is malformed");
-    if (m->family != TR_FAMILY_BERT)
-        FAIL(TINYRANK_ERR_UNSUPPORTED, "model family %d is not supported by this runtime yet",
-             (int)m->family);
+    /* the family is informative: what runs is decided by the graph's operators */
+    if (m->family > TR_FAMILY_T5)
+        FAIL(TINYRANK_ERR_UNSUPPORTED, "model family %d is unknown to this runtime", (int)m->family);
     if (!has_cfg || !has_graph || !has_tk)
         CORRUPT("model lacks its %s", !has_cfg ? "config" : !has_graph ? "graph" : "tokenizer");
     float eps;
@@ -428,7 +454,8 @@ static int load(tinyrank_model *m, const uint8_t *data, size_t size)
         !tr_fb_i32(&m->graph, F_GRAPH_TOKEN_IDS, -1, &m->token_ids) ||
         !tr_fb_i32(&m->graph, F_GRAPH_TYPE_IDS, -1, &m->type_ids) ||
         !tr_fb_i32(&m->graph, F_GRAPH_POSITION_IDS, -1, &m->position_ids) ||
-        !tr_fb_i32(&m->graph, F_GRAPH_OUTPUT, -1, &m->output))
+        !tr_fb_i32(&m->graph, F_GRAPH_OUTPUT, -1, &m->output) ||
+        !tr_fb_i32(&m->graph, F_GRAPH_DECODER_IDS, -1, &m->decoder_ids))
         CORRUPT("graph table is malformed");
     if (m->tensors.count > 100000 || m->operators.count > 100000)
         CORRUPT("graph has too many tensors or operators");

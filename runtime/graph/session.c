@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "graph/delegate.h"
 #include "graph/model.h"
 #include "graph/parallel.h"
 #include "graph/session.h"
@@ -23,8 +24,8 @@
 
 typedef struct layout {
     size_t session, tensors, nodes, offsets, scratch_off, q_ids, p_ids, seq_start, seg_ids,
-        tok_scratch, instruction, region;
-    size_t region_bytes, total;
+        tok_scratch, instruction, cache_ids, node_delegate, node_state, delegate_area, region;
+    size_t region_bytes, delegate_bytes, total;
 } layout;
 
 static int resolve_params(const tinyrank_model *m, const tinyrank_session_params *in,
@@ -123,9 +124,78 @@ static int compute_layout(const tinyrank_model *m, const tinyrank_session_params
     at += tr_align64(tr_tokenizer_scratch_bytes(&m->tok));
     l->instruction = at;
     at += m->input_format == TR_FORMAT_SEGMENTS ? tr_align64(TINYRANK_MAX_INSTRUCTION_BYTES) : 0;
+    l->cache_ids = at; /* the ids whose K/V the prefix caches hold (session_prefix.c) */
+    at += tr_align64((size_t)p->max_length * sizeof(int32_t));
+    l->node_delegate = at;
+    at += tr_align64(no * sizeof(int32_t));
+    l->node_state = at;
+    at += tr_align64(no * sizeof(void *));
+    l->delegate_bytes = tr_delegate_arena_bytes(m, p, &max);
+    l->delegate_area = at;
+    at += l->delegate_bytes;
     l->region = at;
     at += l->region_bytes;
     l->total = at + 63; /* the caller's arena may start anywhere */
+    return TINYRANK_OK;
+}
+
+/* Offers every operator to the session's delegates (graph/delegate.h); a
+ * claimed node gets the next slice of the delegate area and runs on its
+ * delegate when prepare succeeds, else on the CPU. False when the claims
+ * differ from the ones the arena was sized with (a delegate that is not
+ * deterministic). */
+static bool assign_delegates(tinyrank_session *s, const tr_dims *max, uint8_t *area, size_t bytes)
+{
+    const tinyrank_model *m = s->model;
+    size_t at = 0;
+    for (uint32_t i = 0; i < m->operators.count; i++) {
+        const tr_node *n = &s->nodes[i];
+        const tr_tensor *in[TR_MAX_OP_INPUTS] = {NULL};
+        for (int k = 0; k < n->n_in; k++)
+            in[k] = n->in[k] >= 0 ? &s->tensors[n->in[k]] : NULL;
+        tinyrank_node_desc d;
+        size_t need;
+        tr_delegate_describe(n, in, &s->tensors[n->out], max, &d);
+        s->node_delegate[i] = tr_delegate_claim(&s->params, &d, &need);
+        s->node_state[i] = NULL;
+        if (s->node_delegate[i] < 0)
+            continue;
+        if (at + tr_align64(need) > bytes)
+            return false;
+        const tinyrank_delegate *dg = s->params.delegates[s->node_delegate[i]];
+        if (dg->prepare == NULL || dg->eval == NULL ||
+            dg->prepare(dg->user, &d, area + at, need, &s->node_state[i]) != 0)
+            s->node_delegate[i] = -1; /* the CPU runs it: a failing delegate never breaks a session */
+        at += tr_align64(need);
+    }
+    return true;
+}
+
+/* Runs node i on its delegate. */
+static int run_delegated(tinyrank_session *s, tr_exec *x, uint32_t i)
+{
+    const tr_node *n = &s->nodes[i];
+    const void *in[TR_MAX_OP_INPUTS] = {NULL};
+    for (int k = 0; k < n->n_in; k++)
+        in[k] = n->in[k] >= 0 ? tr_exec_data(x, n->in[k]) : NULL;
+    const tinyrank_delegate *dg = s->params.delegates[s->node_delegate[i]];
+    if (dg->eval(dg->user, s->node_state[i], in, tr_exec_data(x, n->out),
+                 tr_exec_rows(x, n->out)) != 0) {
+        tr_msg(s->errmsg, sizeof s->errmsg, "delegate '%s' failed on operator %u",
+               dg->name ? dg->name : "?", i);
+        return TINYRANK_ERR_INTERNAL;
+    }
+    return TINYRANK_OK;
+}
+
+int tinyrank_session_delegated_ops(const tinyrank_session *s, int delegate_index, size_t *count)
+{
+    if (count != NULL)
+        *count = 0;
+    if (s == NULL || s->magic != TR_SESSION_MAGIC || count == NULL)
+        return TINYRANK_ERR_INVALID_ARGUMENT;
+    for (uint32_t i = 0; i < s->model->operators.count; i++)
+        *count += s->node_delegate[i] == delegate_index;
     return TINYRANK_OK;
 }
 
@@ -204,6 +274,9 @@ int tinyrank_session_create(const tinyrank_model *model, const tinyrank_session_
     s->seg_ids = (int32_t *)(void *)(base + l.seg_ids);
     s->tok_scratch = base + l.tok_scratch;
     s->instruction = (char *)(base + l.instruction);
+    s->cache_ids = (int32_t *)(void *)(base + l.cache_ids);
+    s->node_delegate = (int32_t *)(void *)(base + l.node_delegate);
+    s->node_state = (void **)(void *)(base + l.node_state);
     s->region = base + l.region;
     s->region_bytes = l.region_bytes;
     for (uint32_t i = 0; i < model->tensors.count; i++)
@@ -217,6 +290,15 @@ int tinyrank_session_create(const tinyrank_model *model, const tinyrank_session_
     rc = tr_plan(model, &max, s->offsets, s->scratch_off, &region_bytes, msg, sizeof msg);
     if (rc != TINYRANK_OK || region_bytes != l.region_bytes)
         return rc != TINYRANK_OK ? rc : TINYRANK_ERR_INTERNAL;
+    if (!assign_delegates(s, &max, base + l.delegate_area, l.delegate_bytes))
+        return TINYRANK_ERR_INTERNAL;
+    for (uint32_t i = 0; i < model->operators.count; i++)
+        if (s->nodes[i].code == TR_OP_VIEW_SCORE ||
+            (s->nodes[i].code == TR_OP_CROSS_ATTENTION && s->nodes[i].opt.xatt.views > 0))
+            s->one_list = true;
+    for (uint32_t i = 0; i < model->operators.count; i++)
+        if (s->nodes[i].code == TR_OP_ATTENTION && s->nodes[i].opt.attention.cache)
+            s->has_kv_cache = s->prefix_reuse = true;
     s->magic = TR_SESSION_MAGIC;
     *out = s;
     return TINYRANK_OK;
@@ -250,8 +332,9 @@ static int fail(tinyrank_session *s, int rc, const char *what)
     return rc;
 }
 
-/* Runs every operator on the sequences packed in the input tensors. */
-static int run_graph(tinyrank_session *s, size_t n_seqs)
+/* Runs every operator on the sequences packed in the input tensors (with the
+ * decoders' prefix cache as session_prefix.c asks). */
+int tr_session_run_packed(tinyrank_session *s, size_t n_seqs, bool cache_fill, size_t cache_rows)
 {
     const tinyrank_model *m = s->model;
     tr_exec x;
@@ -271,10 +354,21 @@ static int run_graph(tinyrank_session *s, size_t n_seqs)
     x.k = s->k;
     x.msg = s->errmsg;
     x.msglen = sizeof s->errmsg;
+    x.cache_fill = cache_fill;
+    x.cache_rows = cache_rows;
+    if (m->decoder_ids >= 0) {
+        /* T5: every decoder step starts from one token; its id is the
+         * decoder embedding's index_offset (decoder_start_token_id) */
+        int32_t *dec = tr_exec_data(&x, m->decoder_ids);
+        size_t rows = tr_exec_rows(&x, m->decoder_ids);
+        for (size_t i = 0; i < rows; i++)
+            dec[i] = 0;
+    }
     for (uint32_t i = 0; i < m->operators.count; i++) {
         const tr_node *n = &s->nodes[i];
         x.scratch = s->scratch_off[i] == SIZE_MAX ? NULL : s->region + s->scratch_off[i];
-        int rc = tr_op_lookup(n->code)->eval(&x, n);
+        int rc = s->node_delegate[i] >= 0 ? run_delegated(s, &x, i)
+                                          : tr_op_lookup(n->code)->eval(&x, n);
         if (rc != TINYRANK_OK)
             return rc;
         if (s->observer != NULL)
@@ -282,6 +376,24 @@ static int run_graph(tinyrank_session *s, size_t n_seqs)
                         tr_exec_rows(&x, n->out), s->seq_start, n_seqs);
     }
     return TINYRANK_OK;
+}
+
+/* Every batch runs through the prefix reuse of decoders (session_prefix.c),
+ * which falls back to one plain run when it does not apply. */
+static int run_graph(tinyrank_session *s, size_t n_seqs)
+{
+    return tr_session_run_prefixed(s, n_seqs);
+}
+
+/* MVP-style models score a call's passages against each other: they cannot
+ * be split into batches. */
+static int one_list_too_large(tinyrank_session *s, size_t n)
+{
+    tr_msg(s->errmsg, sizeof s->errmsg,
+           "this model scores all passages of a call together (one candidate list): %zu "
+           "passages exceed the session's max_batch %d",
+           n, s->params.max_batch);
+    return TINYRANK_ERR_INPUT_TOO_LARGE;
 }
 
 /* log(1 + exp(x)) without overflow or loss for large |x|. */
@@ -333,6 +445,8 @@ int tr_session_score_sequences(tinyrank_session *s, const int32_t *ids, const in
     const tinyrank_model *m = s->model;
     const size_t batch = (size_t)s->params.max_batch;
     size_t consumed = 0;
+    if (s->one_list && n > batch)
+        return one_list_too_large(s, n);
     for (size_t first = 0; first < n; first += batch) {
         size_t count = n - first < batch ? n - first : batch;
         int32_t *tid = input_rows(s, m->token_ids, 0), *ttp = input_rows(s, m->type_ids, 0);
@@ -342,7 +456,8 @@ int tr_session_score_sequences(tinyrank_session *s, const int32_t *ids, const in
             if (len < 1 || len > (uint32_t)s->params.max_length)
                 return fail(s, TINYRANK_ERR_INPUT_TOO_LARGE, "sequence length outside 1..max_length");
             memcpy(tid + at, ids + consumed, len * sizeof(int32_t));
-            memcpy(ttp + at, type_ids + consumed, len * sizeof(int32_t));
+            if (ttp != NULL) /* decoders have no token type input */
+                memcpy(ttp + at, type_ids + consumed, len * sizeof(int32_t));
             fill_positions(s, at, len);
             consumed += len;
             s->seq_start[i + 1] = at + len;
@@ -457,6 +572,8 @@ int tinyrank_score_n(tinyrank_session *s, const char *query, size_t query_len,
     if (rc != TINYRANK_OK)
         return rc;
     const size_t batch = (size_t)s->params.max_batch;
+    if (s->one_list && n > batch)
+        return one_list_too_large(s, n);
     for (size_t first = 0; first < n; first += batch) {
         size_t count = n - first < batch ? n - first : batch;
         s->seq_start[0] = 0;

@@ -25,6 +25,14 @@
 #include "kernels/arm/arm_kernels.h"
 #endif
 
+/* Cortex-M55/M85 (Armv8.1-M with Helium): "mve", chosen at build time since a
+ * bare-metal core has no cpuid/HWCAP and a binary built for MVE runs only
+ * on such cores (needs 0 below). Integer MVE is bit 0 of __ARM_FEATURE_MVE. */
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#define TR_HAVE_MVE 1
+#include "kernels/mve/mve_kernels.h"
+#endif
+
 static const tr_kernels k_ref = {
     "ref",
     tr_f32_gemm_ukernel_1x1__ref,
@@ -84,6 +92,19 @@ static const tr_kernels k_i8mm = {
 };
 #endif
 
+#if defined(TR_HAVE_MVE)
+static const tr_kernels k_mve = {
+    "mve",
+    tr_f32_gemm_ukernel_1x1__ref,
+    tr_qu8_quantize_rows__ref,
+    tr_qu8s8_gemm_ukernel_4x1__mve,
+    tr_f32_layernorm__ref,
+    tr_f32_rmsnorm__ref,
+    tr_f32_activation__ref,
+    tr_f32_attention__ref,
+};
+#endif
+
 /* Every set this build knows, in rising order, with the CPU check it needs
  * (0: none). */
 typedef struct {
@@ -101,6 +122,9 @@ static const tr_kernel_entry k_all[] = {
     {&k_neondot, TR_ARM_DOTPROD},
     {&k_i8mm, TR_ARM_I8MM},
 #endif
+#if defined(TR_HAVE_MVE)
+    {&k_mve, 0},
+#endif
 };
 #define TR_NUM_SETS (sizeof k_all / sizeof k_all[0])
 
@@ -115,12 +139,14 @@ static unsigned cpu_features(void)
 #endif
 }
 
+#if !defined(TINYRANK_NO_GETENV)
 static int same_name(const char *a, const char *b)
 {
     while (*a && *a == *b)
         a++, b++;
     return *a == *b;
 }
+#endif
 
 /* The highest set index allowed by TINYRANK_KERNELS (all when unset or
  * unknown). */

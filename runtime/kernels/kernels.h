@@ -54,12 +54,16 @@ typedef struct tr_kernels {
     /* y[i] = act(x[i]) for act a TR_ACT_* (x == y allowed). */
     void (*f32_activation)(int act, size_t n, const float *x, float *y);
 
-    /* Attention of one head over one sequence of len rows: for each row i,
-     * p = softmax(scale * q_i . k_j for j < (causal ? i + 1 : len)), out_i =
+    /* Attention of one head over one sequence: len query rows, past + len
+     * key/value rows (the first `past` keys come before query row 0: a
+     * decoder's cached prompt prefix). For each row i, p = softmax(scale *
+     * q_i . k_j for j < (causal ? past + i + 1 : past + len)), out_i =
      * sum_j p_j v_j. Rows are d floats at the given strides; scratch holds
-     * tr_attention_scratch_floats(len, d) floats (the reference uses len of
-     * them; blocked kernels keep K transposed and a block of scores there). */
-    void (*f32_attention)(size_t len, size_t d, const float *q, size_t q_stride, const float *k,
+     * tr_attention_scratch_floats(past + len, d) floats (the reference uses
+     * past + len of them; blocked kernels keep K transposed and a block of
+     * scores there). */
+    void (*f32_attention)(size_t len, size_t past, size_t d, const float *q, size_t q_stride,
+                          const float *k,
                           size_t k_stride, const float *v, size_t v_stride, float scale, int causal,
                           float *out, size_t out_stride, float *scratch);
 } tr_kernels;
@@ -133,7 +137,8 @@ static inline size_t tr_qu8_row_bytes(size_t k)
 }
 
 void tr_f32_activation__ref(int act, size_t n, const float *x, float *y);
-void tr_f32_attention__ref(size_t len, size_t d, const float *q, size_t q_stride, const float *k,
+void tr_f32_attention__ref(size_t len, size_t past, size_t d, const float *q, size_t q_stride,
+                           const float *k,
                            size_t k_stride, const float *v, size_t v_stride, float scale, int causal,
                            float *out, size_t out_stride, float *scratch);
 

@@ -3,6 +3,8 @@
  * seq_start[s] .. seq_start[s+1]-1). Grouped-query attention maps query head
  * h to key/value head h / (num_heads / num_kv_heads); `causal` lets row i see
  * rows <= i only (decoders). */
+#include "ops/attention_cache.h"    /* decoders' prefix cache: op_attention_cache.c */
+#include "ops/attention_relative.h" /* T5: op_attention_relative.c */
 #include "ops/ops.h"
 
 static int check(const tr_node *n, const tr_tensor *const *in, const tr_tensor *out, char *msg,
@@ -10,14 +12,19 @@ static int check(const tr_node *n, const tr_tensor *const *in, const tr_tensor *
 {
     int32_t hq = n->opt.attention.num_heads, hkv = n->opt.attention.num_kv_heads;
     int32_t d = n->opt.attention.head_dim;
+    if (n->opt.attention.relative)
+        return tr_attention_relative_check(n, in, out, msg, len);
     if (hq <= 0 || hkv <= 0 || d <= 0 || hq % hkv != 0 || hq > 4096 || d > 4096) {
         tr_msg(msg, len, "attention: bad heads %d/%d or head_dim %d", (int)hq, (int)hkv, (int)d);
         return TINYRANK_ERR_CORRUPT_MODEL;
     }
-    if (n->opt.attention.cache || n->opt.attention.relative || in[3] || in[4] || in[5]) {
-        tr_msg(msg, len, "attention: KV caches and relative position bias are not supported by "
-                         "this runtime yet");
-        return TINYRANK_ERR_UNSUPPORTED;
+    if (n->opt.attention.cache || in[4] || in[5]) {
+        int rc = tr_attention_cache_check(n, in, msg, len);
+        if (rc != TINYRANK_OK)
+            return rc;
+    } else if (n->opt.attention.relative || in[3]) {
+        tr_msg(msg, len, "attention: input 3 (a relative position bias) needs options.relative");
+        return TINYRANK_ERR_CORRUPT_MODEL;
     }
     const tr_tensor *q = in[0], *k = in[1], *v = in[2];
     for (int i = 0; i < 3; i++) {
@@ -45,6 +52,10 @@ static size_t att_scratch_bytes(const tr_node *n, const tr_dims *max)
 static size_t scratch(const tr_node *n, const tr_tensor *const *in, const tr_tensor *out,
                       const tr_dims *max)
 {
+    if (n->opt.attention.relative)
+        return tr_attention_relative_scratch(n, max);
+    if (n->opt.attention.cache) /* covers the plain path's scratch too */
+        return tr_attention_cache_scratch(n, max);
     (void)in;
     (void)out;
     /* one kernel scratch per thread (tasks run one at a time per thread) */
@@ -66,7 +77,7 @@ static void att_task(void *arg, size_t task, size_t thread)
     const att_job *j = arg;
     const size_t s = task / j->hq, h = task % j->hq, kh = h / j->group;
     const size_t a = j->x->seq_start[s], len = j->x->seq_start[s + 1] - a;
-    j->x->k->f32_attention(len, j->d, j->q + a * j->qs + h * j->d, j->qs,
+    j->x->k->f32_attention(len, 0, j->d, j->q + a * j->qs + h * j->d, j->qs,
                            j->k + a * j->kvs + kh * j->d, j->kvs, j->v + a * j->kvs + kh * j->d,
                            j->kvs, j->scale, j->causal, j->out + a * j->qs + h * j->d, j->qs,
                            j->p + thread * j->p_stride);
@@ -74,6 +85,15 @@ static void att_task(void *arg, size_t task, size_t thread)
 
 static int eval(tr_exec *x, const tr_node *n)
 {
+    if (n->opt.attention.relative)
+        return tr_attention_relative_eval(x, n);
+    if (n->opt.attention.cache && x->cache_rows > 0)
+        return tr_attention_cache_eval(x, n);
+    if (n->opt.attention.cache && x->cache_fill) {
+        int rc = tr_attention_cache_store(x, n);
+        if (rc != TINYRANK_OK)
+            return rc;
+    }
     att_job j;
     j.x = x;
     j.hq = (size_t)n->opt.attention.num_heads;
@@ -93,4 +113,4 @@ static int eval(tr_exec *x, const tr_node *n)
     return TINYRANK_OK;
 }
 
-const tr_op_def tr_op_attention = {"ATTENTION", 3, 3, check, scratch, eval};
+const tr_op_def tr_op_attention = {"ATTENTION", 3, 6, check, scratch, eval};

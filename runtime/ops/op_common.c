@@ -11,6 +11,10 @@ const tr_op_def *tr_op_lookup(int code)
     case TR_OP_ADD: return &tr_op_add;
     case TR_OP_GATHER_ROWS: return &tr_op_gather_rows;
     case TR_OP_ACTIVATION: return &tr_op_activation;
+    case TR_OP_CROSS_ATTENTION: return &tr_op_cross_attention;
+    case TR_OP_VIEW_SCORE: return &tr_op_view_score;
+    case TR_OP_ROPE: return &tr_op_rope;
+    case TR_OP_GLU: return &tr_op_glu;
     default: return NULL;
     }
 }

@@ -9,8 +9,9 @@ static int check(const tr_node *n, const tr_tensor *const *in, const tr_tensor *
 {
     const tr_tensor *ids = in[0], *table = in[1];
     (void)n;
-    if (ids->dtype != TR_DT_I32 || ids->ndim != 1 || ids->dims[0] != TR_DIM_TOKENS) {
-        tr_msg(msg, len, "embedding ids must be I32 [TOKENS]");
+    /* [TOKENS] ids, or one id per sequence / a fixed count (T5 decoder steps) */
+    if (ids->dtype != TR_DT_I32 || ids->ndim != 1) {
+        tr_msg(msg, len, "embedding ids must be I32 [rows]");
         return TINYRANK_ERR_CORRUPT_MODEL;
     }
     if (table->kind != TR_TK_CONSTANT || table->ndim != 2 ||
@@ -24,9 +25,9 @@ static int check(const tr_node *n, const tr_tensor *const *in, const tr_tensor *
                table->name);
         return TINYRANK_ERR_CORRUPT_MODEL;
     }
-    if (out->dtype != TR_DT_F32 || out->ndim != 2 || out->dims[0] != TR_DIM_TOKENS ||
+    if (out->dtype != TR_DT_F32 || out->ndim != 2 || out->dims[0] != ids->dims[0] ||
         out->dims[1] != table->dims[1]) {
-        tr_msg(msg, len, "embedding output must be F32 [TOKENS, %d]", (int)table->dims[1]);
+        tr_msg(msg, len, "embedding output must be F32 [rows of the ids, %d]", (int)table->dims[1]);
         return TINYRANK_ERR_CORRUPT_MODEL;
     }
     return TINYRANK_OK;
@@ -38,7 +39,8 @@ static int eval(tr_exec *x, const tr_node *n)
     const int32_t *ids = tr_exec_data(x, n->in[0]);
     float *out = tr_exec_data(x, n->out);
     size_t rows = (size_t)table->dims[0], cols = (size_t)table->dims[1];
-    for (size_t t = 0; t < x->dims.tokens; t++) {
+    const size_t n_ids = tr_exec_rows(x, n->in[0]);
+    for (size_t t = 0; t < n_ids; t++) {
         int64_t r = (int64_t)ids[t] + n->opt.embedding.index_offset;
         if (r < 0 || (uint64_t)r >= rows) {
             tr_msg(x->msg, x->msglen, "token id %lld is outside embedding '%.*s' (%zu rows)",

@@ -1,4 +1,7 @@
-/* op_norm.c - LayerNorm (mean and variance) or RMSNorm over the last axis. */
+/* op_norm.c - LayerNorm (mean and variance) or RMSNorm over the last axis,
+ * or over each run of group_size values of it (Qwen3's per-head q_norm and
+ * k_norm: a [TOKENS, heads*d] row is heads groups of d, all with one gamma of
+ * d entries; the contiguous groups are simply rows of group_size). */
 #include "ops/ops.h"
 
 static int check(const tr_node *n, const tr_tensor *const *in, const tr_tensor *out, char *msg,
@@ -10,10 +13,13 @@ static int check(const tr_node *n, const tr_tensor *const *in, const tr_tensor *
         return TINYRANK_ERR_CORRUPT_MODEL;
     }
     int h = x->dims[1];
-    if (n->opt.norm.group_size != 0) {
-        tr_msg(msg, len, "norm: per-group normalization is not supported by this runtime yet");
-        return TINYRANK_ERR_UNSUPPORTED;
+    const int32_t gs = n->opt.norm.group_size;
+    if (gs < 0 || (gs > 0 && h % gs != 0)) {
+        tr_msg(msg, len, "norm: group_size %d does not divide the row of %d", (int)gs, h);
+        return TINYRANK_ERR_CORRUPT_MODEL;
     }
+    if (gs > 0)
+        h = gs; /* gamma (and beta) hold one group's values */
     if (g->kind != TR_TK_CONSTANT || g->dtype != TR_DT_F32 || g->ndim != 1 || g->dims[0] != h ||
         (b != NULL && (b->kind != TR_TK_CONSTANT || b->dtype != TR_DT_F32 || b->ndim != 1 ||
                        b->dims[0] != h))) {
@@ -61,6 +67,10 @@ static int eval(tr_exec *x, const tr_node *n)
     j.out = tr_exec_data(x, n->out);
     j.rows = tr_exec_rows(x, n->in[0]);
     j.h = (size_t)x->tensors[n->in[0]].dims[1];
+    if (n->opt.norm.group_size > 0) { /* groups are contiguous: rows of group_size */
+        j.rows *= j.h / (size_t)n->opt.norm.group_size;
+        j.h = (size_t)n->opt.norm.group_size;
+    }
     tr_exec_parallel(x, norm_task, &j, (j.rows + NORM_TILE - 1) / NORM_TILE);
     return TINYRANK_OK;
 }

@@ -30,6 +30,13 @@ typedef struct tr_exec {
     void *scratch;             /* this node's scratch (planned) */
     const tr_kernels *k;
     tr_parallel *pool; /* NULL: no threads */
+    /* Decoder prompt-prefix cache (ATTENTION inputs 4, 5; see
+     * op_attention_cache.c): cache_fill = this run is the shared prefix, as
+     * one sequence, whose keys/values the attention ops store in their
+     * caches; cache_rows = rows of cached prefix every sequence of this run
+     * attends to before its own rows (0: none). */
+    bool cache_fill;
+    size_t cache_rows;
     char *msg;
     size_t msglen;
 } tr_exec;
@@ -59,6 +66,10 @@ extern const tr_op_def tr_op_attention;
 extern const tr_op_def tr_op_add;
 extern const tr_op_def tr_op_gather_rows;
 extern const tr_op_def tr_op_activation;
+extern const tr_op_def tr_op_cross_attention; /* T5 decoder steps */
+extern const tr_op_def tr_op_view_score;      /* MVP */
+extern const tr_op_def tr_op_rope;
+extern const tr_op_def tr_op_glu;
 
 /* ---- helpers shared by the operators (ops/op_common.c) */
 

@@ -75,12 +75,23 @@ int tr_plan(const tinyrank_model *m, const tr_dims *max, size_t *offsets, size_t
     p.n = 0;
     p.high = 0;
 
-    /* graph inputs live from the start */
+    /* PERSISTENT tensors (decoders' prefix K/V caches) live for the whole
+     * session, outside every run's live ranges; their TOKENS rows are one
+     * sequence's (max_seq), not the batch's. Graph inputs live from the start. */
+    tr_dims one_seq = *max;
+    one_seq.tokens = max->max_seq;
     for (uint32_t i = 0; i < m->tensors.count; i++) {
         if (!tr_model_tensor(m, i, &t))
             return TINYRANK_ERR_CORRUPT_MODEL;
         if (offsets != NULL)
             offsets[i] = SIZE_MAX;
+        if (t.kind == TR_TK_PERSISTENT) {
+            if (place(&p, tr_tensor_bytes(&t, &one_seq), INT64_MAX, &off) != TINYRANK_OK)
+                goto too_wide;
+            if (offsets != NULL)
+                offsets[i] = off;
+            continue;
+        }
         if (t.kind != TR_TK_INPUT)
             continue;
         if (place(&p, tr_tensor_bytes(&t, max), last_use(m, (int32_t)i, 0), &off) != TINYRANK_OK)

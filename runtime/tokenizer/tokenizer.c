@@ -7,6 +7,10 @@
 size_t tr_tokenizer_scratch_bytes(const tr_tokenizer *t)
 {
     switch (t->kind) {
+    case TR_TOKENIZER_BYTE_LEVEL_BPE:
+        return tr_bpe_scratch_bytes();
+    case TR_TOKENIZER_UNIGRAM:
+        return tr_unigram_scratch_bytes();
     case TR_TOKENIZER_WORDPIECE:
     default:
         return 0;
@@ -28,6 +32,10 @@ int tr_tokenizer_encode(const tr_tokenizer *t, const tr_span *spans, size_t n_sp
             return TINYRANK_ERR_UNSUPPORTED;
         return tr_wordpiece_encode(&t->wordpiece, spans[0].ptr, spans[0].len, ids, cap, n_out,
                                    truncated);
+    case TR_TOKENIZER_BYTE_LEVEL_BPE:
+        return tr_bpe_encode(t, spans, n_spans, scratch, ids, cap, n_out, truncated);
+    case TR_TOKENIZER_UNIGRAM:
+        return tr_unigram_encode(t, spans, n_spans, scratch, ids, cap, n_out, truncated);
     default:
         return TINYRANK_ERR_UNSUPPORTED;
     }

@@ -16,6 +16,8 @@
 #include <stdint.h>
 
 #include "format/fb_reader.h"
+#include "tokenizer/bpe.h"
+#include "tokenizer/unigram.h"
 #include "tokenizer/vocab.h"
 #include "tokenizer/wordpiece.h"
 
@@ -42,6 +44,8 @@ typedef struct tr_tokenizer {
     tr_fb_table table; /* the Tokenizer table in the model */
     tr_fb_vec added;
     tr_wordpiece wordpiece; /* kind WORDPIECE */
+    tr_bpe bpe;             /* kind BYTE_LEVEL_BPE */
+    tr_unigram unigram;     /* kind UNIGRAM */
 } tr_tokenizer;
 
 /* Verifies the Tokenizer table `tk` of a model and fills *t (views into the

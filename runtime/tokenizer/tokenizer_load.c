@@ -164,6 +164,20 @@ int tr_tokenizer_load(tr_tokenizer *t, const tr_fb_table *tk, char *msg, size_t 
     switch (t->kind) {
     case TR_TOKENIZER_WORDPIECE:
         return load_wordpiece(t, tk, msg, msglen);
+    case TR_TOKENIZER_BYTE_LEVEL_BPE: {
+        tr_fb_table bt;
+        bool present;
+        if (!tr_fb_table_field(tk, F_TOK_BPE, &bt, &present) || !present)
+            CORRUPT("tokenizer: byte-level BPE without its BPE table");
+        return tr_bpe_load(t, &bt, msg, msglen);
+    }
+    case TR_TOKENIZER_UNIGRAM: {
+        tr_fb_table ut;
+        bool present;
+        if (!tr_fb_table_field(tk, F_TOK_UNIGRAM, &ut, &present) || !present)
+            CORRUPT("tokenizer: Unigram without its Unigram table");
+        return tr_unigram_load(t, &ut, msg, msglen);
+    }
     default:
         FAIL(TINYRANK_ERR_UNSUPPORTED, "tokenizer kind %d is not supported by this runtime",
              (int)t->kind);

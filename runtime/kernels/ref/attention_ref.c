@@ -5,15 +5,15 @@
 #include "format/schema_ids.h"
 #include "kernels/kernels.h"
 
-/* p: the kernel scratch (tr_attention_scratch_floats(len, d) floats); one row
- * of len probabilities is all the reference needs of it. */
-void tr_f32_attention__ref(size_t len, size_t d, const float *q, size_t q_stride, const float *k,
-                           size_t k_stride, const float *v, size_t v_stride, float scale, int causal,
-                           float *out, size_t out_stride, float *p)
+/* p: the kernel scratch (tr_attention_scratch_floats(past + len, d) floats);
+ * one row of past + len probabilities is all the reference needs of it. */
+void tr_f32_attention__ref(size_t len, size_t past, size_t d, const float *q, size_t q_stride,
+                           const float *k, size_t k_stride, const float *v, size_t v_stride,
+                           float scale, int causal, float *out, size_t out_stride, float *p)
 {
     for (size_t i = 0; i < len; i++) {
         const float *qi = q + i * q_stride;
-        const size_t end = causal ? i + 1 : len;
+        const size_t end = causal ? past + i + 1 : past + len;
         for (size_t j = 0; j < end; j++) {
             const float *kj = k + j * k_stride;
             double dot = 0.0;

@@ -422,7 +422,9 @@ static inline void att_pv(size_t d, size_t c0, const float *sc, const float *v, 
                 vf_storem(orow[r] + c0 + b * VL, mk[b], vf_mul(acc[r][b], vf_set1(inv[r])));
 }
 
-void TR_SFX(tr_f32_attention)(size_t len, size_t d, const float *q, size_t q_stride,
+/* len query rows over past + len keys: query row i is key row past + i (the
+ * first past keys are a decoder's cached prefix). */
+void TR_SFX(tr_f32_attention)(size_t len, size_t past, size_t d, const float *q, size_t q_stride,
                               const float *k, size_t k_stride, const float *v, size_t v_stride,
                               float scale, int causal, float *out, size_t out_stride, float *scratch)
 {
@@ -430,12 +432,13 @@ void TR_SFX(tr_f32_attention)(size_t len, size_t d, const float *q, size_t q_str
     _Static_assert(VL <= TR_ATTENTION_KEY_ROUND, "scratch formula rounds len enough");
     if (len == 0 || d == 0)
         return;
-    const size_t lp = tr_round_up(len, TR_ATTENTION_KEY_ROUND);
+    const size_t nk = past + len;
+    const size_t lp = tr_round_up(nk, TR_ATTENTION_KEY_ROUND);
     float *kt = scratch, *sc = kt + d * lp, *qt = sc + lp * ATT_R;
-    att_transpose_k(len, d, k, k_stride, kt, lp);
+    att_transpose_k(nk, d, k, k_stride, kt, lp);
     for (size_t i0 = 0; i0 < len; i0 += ATT_R) {
         const size_t rn = len - i0 < ATT_R ? len - i0 : ATT_R;
-        const size_t jend = causal ? i0 + rn : len;
+        const size_t jend = causal ? past + i0 + rn : nk;
         float *orow[ATT_R]; /* rows past rn alias row rn - 1 and are never stored */
         float inv[ATT_R];
         for (size_t r = 0; r < ATT_R; r++) {
@@ -446,9 +449,9 @@ void TR_SFX(tr_f32_attention)(size_t len, size_t d, const float *q, size_t q_str
         att_scores(d, qt, kt, lp, jend, scale, sc);
         float mx[ATT_R];
         for (size_t r = 0; r < rn; r++)
-            mx[r] = att_row_max(sc, r, causal ? i0 + r + 1 : len);
+            mx[r] = att_row_max(sc, r, causal ? past + i0 + r + 1 : nk);
         for (size_t r = 0; r < rn; r++)
-            inv[r] = att_row_exp(sc, r, causal ? i0 + r + 1 : len, jend, mx[r]);
+            inv[r] = att_row_exp(sc, r, causal ? past + i0 + r + 1 : nk, jend, mx[r]);
         for (size_t c0 = 0; c0 < d; c0 += ATT_NB * VL)
             att_pv(d, c0, sc, v, v_stride, jend, inv, orow, rn);
     }

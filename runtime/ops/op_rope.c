@@ -1,0 +1,99 @@
+/* op_rope.c - rotary position embedding, Hugging Face "rotate_half" pairing
+ * (GPT-NeoX / Llama / Qwen): inside each head of d values, element i < d/2 is
+ * rotated with element i + d/2 by the angle pos * inv_freq[i]:
+ *   out[i]       = x[i] cos - x[i + d/2] sin
+ *   out[i + d/2] = x[i + d/2] cos + x[i] sin
+ * with inv_freq[i] = 1 / theta^(2i / d).
+ *
+ * The angles follow transformers' float32 arithmetic step by step
+ * (inv_freq rounded to float, pos * inv_freq a float product, cos/sin of
+ * that float): at long positions the product's rounding moves the angle by
+ * more than the tolerance of the golden scores, so computing the angle in
+ * double would be "more exact" and further from the reference. */
+#include <math.h>
+
+#include "ops/ops.h"
+
+static int check(const tr_node *n, const tr_tensor *const *in, const tr_tensor *out, char *msg,
+                 size_t len)
+{
+    const tr_tensor *x = in[0], *pos = in[1];
+    const int32_t heads = n->opt.rope.num_heads, d = n->opt.rope.head_dim;
+    if (heads <= 0 || d <= 0 || d % 2 != 0 || heads > 4096 || d > 4096 ||
+        !(n->opt.rope.theta > 1.0f) || !isfinite(n->opt.rope.theta)) {
+        tr_msg(msg, len, "rope: bad heads %d, head_dim %d (even) or theta", (int)heads, (int)d);
+        return TINYRANK_ERR_CORRUPT_MODEL;
+    }
+    if (x->dtype != TR_DT_F32 || x->ndim != 2 || x->dims[0] != TR_DIM_TOKENS ||
+        x->dims[1] != heads * d || !tr_same_shape(x, out) || out->dtype != TR_DT_F32 ||
+        pos->dtype != TR_DT_I32 || pos->ndim != 1 || pos->dims[0] != TR_DIM_TOKENS) {
+        tr_msg(msg, len, "rope maps F32 [TOKENS, heads*head_dim] with I32 [TOKENS] positions");
+        return TINYRANK_ERR_CORRUPT_MODEL;
+    }
+    return TINYRANK_OK;
+}
+
+#define ROPE_TILE 32 /* rows per task */
+
+/* The scratch holds the d/2 inverse frequencies. */
+static size_t scratch(const tr_node *n, const tr_tensor *const *in, const tr_tensor *out,
+                      const tr_dims *max)
+{
+    (void)in, (void)out, (void)max;
+    return tr_align64((size_t)n->opt.rope.head_dim / 2 * sizeof(float));
+}
+
+typedef struct rope_job {
+    const float *x, *inv_freq;
+    const int32_t *pos;
+    float *out;
+    size_t rows, heads, d;
+} rope_job;
+
+static void rope_task(void *arg, size_t task, size_t thread)
+{
+    const rope_job *j = arg;
+    (void)thread;
+    const size_t half = j->d / 2, w = j->heads * j->d;
+    const size_t r0 = task * ROPE_TILE, r1 = r0 + ROPE_TILE < j->rows ? r0 + ROPE_TILE : j->rows;
+    float cs[2048], sn[2048]; /* half <= 2048 (check: head_dim <= 4096) */
+    for (size_t r = r0; r < r1; r++) {
+        const float p = (float)j->pos[r];
+        for (size_t i = 0; i < half; i++) {
+            const float angle = p * j->inv_freq[i];
+            cs[i] = (float)cos((double)angle);
+            sn[i] = (float)sin((double)angle);
+        }
+        const float *xr = j->x + r * w;
+        float *o = j->out + r * w;
+        for (size_t h = 0; h < j->heads; h++, xr += j->d, o += j->d)
+            for (size_t i = 0; i < half; i++) {
+                const float a = xr[i], b = xr[i + half];
+                o[i] = a * cs[i] - b * sn[i];
+                o[i + half] = b * cs[i] + a * sn[i];
+            }
+    }
+}
+
+static int eval(tr_exec *x, const tr_node *n)
+{
+    rope_job j;
+    j.heads = (size_t)n->opt.rope.num_heads;
+    j.d = (size_t)n->opt.rope.head_dim;
+    j.rows = tr_exec_rows(x, n->in[0]);
+    j.x = tr_exec_data(x, n->in[0]);
+    j.pos = tr_exec_data(x, n->in[1]);
+    j.out = tr_exec_data(x, n->out);
+    float *inv = x->scratch;
+    for (size_t i = 0; i < j.d / 2; i++) {
+        /* torch: 1.0 / (base ** (arange(0, d, 2).float() / d)), all float32 */
+        const float e = (float)(2 * i) / (float)j.d;
+        const float pw = (float)pow((double)n->opt.rope.theta, (double)e);
+        inv[i] = 1.0f / pw;
+    }
+    j.inv_freq = inv;
+    tr_exec_parallel(x, rope_task, &j, (j.rows + ROPE_TILE - 1) / ROPE_TILE);
+    return TINYRANK_OK;
+}
+
+const tr_op_def tr_op_rope = {"ROPE", 2, 2, check, scratch, eval};
