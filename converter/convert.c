@@ -9,6 +9,7 @@
 
 #include "converter/arch/arch.h"
 #include "converter/arch/qwen.h"
+#include "converter/arch/t5.h"
 #include "converter/write/model_writer.h"
 #include "tinyrank.h"
 
@@ -37,6 +38,11 @@ static const char *detect_family(const tr_json *cfg, const char **arch)
         return "qwen2";
     if (*arch != NULL && strcmp(*arch, "Qwen3ForCausalLM") == 0)
         return "qwen3";
+    /* "MVP": the MVP authors' wrapped T5 (their class name in config.json) */
+    if (*arch != NULL && (strcmp(*arch, "T5ForConditionalGeneration") == 0 || strcmp(*arch, "MVP") == 0))
+        return "t5";
+    if (*arch == NULL && strcmp(type, "t5") == 0)
+        return "t5";
     if (*arch == NULL)
         *arch = type[0] ? type : "(none given)";
     return NULL;
@@ -84,7 +90,8 @@ int tr_convert(const tr_convert_options *opt, char *err, size_t errlen)
     if (family == NULL) {
         snprintf(err, errlen,
                  "%s: unsupported architecture \"%s\" (this converter supports "
-                 "BertForSequenceClassification, Qwen2ForCausalLM, Qwen3ForCausalLM)",
+                 "BertForSequenceClassification, Qwen2ForCausalLM, Qwen3ForCausalLM, "
+                 "T5ForConditionalGeneration)",
                  path, arch);
         tr_json_free(cfg);
         return TINYRANK_ERR_UNSUPPORTED;
@@ -97,12 +104,14 @@ int tr_convert(const tr_convert_options *opt, char *err, size_t errlen)
     tr_ir_init(&ir);
     const bool qwen = strncmp(family, "qwen", 4) == 0;
     tr_qwen_owned *qwen_own = qwen ? calloc(1, sizeof *qwen_own) : NULL; /* outlives the write */
+    const bool t5 = strcmp(family, "t5") == 0;
+    tr_t5_owned *t5_own = t5 ? calloc(1, sizeof *t5_own) : NULL; /* outlives the write */
     rc = tr_st_open_dir(opt->input_dir, &weights, err, errlen);
-    if (rc == TINYRANK_OK && qwen && qwen_own == NULL) {
+    if (rc == TINYRANK_OK && ((qwen && qwen_own == NULL) || (t5 && t5_own == NULL))) {
         snprintf(err, errlen, "out of memory");
         rc = TINYRANK_ERR_INTERNAL;
     }
-    if (rc == TINYRANK_OK && !qwen) /* Qwen reads tokenizer.json itself */
+    if (rc == TINYRANK_OK && !qwen && !t5) /* Qwen and T5 read their tokenizers themselves */
         rc = tr_wp_files_load(opt->input_dir, TR_WP_SOURCE_AUTO, &tok, err, errlen);
     if (rc == TINYRANK_OK) {
         tr_arch_ctx c = {opt, cfg, weights, &tok, &ir, err, errlen};
@@ -113,6 +122,7 @@ int tr_convert(const tr_convert_options *opt, char *err, size_t errlen)
         snprintf(ir.producer, sizeof ir.producer, "tinyrank-convert %s; %s; dtype=%s",
                  tinyrank_version(), arch, opt->dtype == TR_CONVERT_INT8 ? "int8" : "f32");
         rc = qwen ? tr_arch_qwen_build(&c, strcmp(family, "qwen3") == 0, qwen_own)
+             : t5 ? tr_arch_t5_build(&c, t5_own)
                   : tr_arch_bert_build(&c);
     }
     if (rc == TINYRANK_OK)
@@ -122,6 +132,8 @@ int tr_convert(const tr_convert_options *opt, char *err, size_t errlen)
     tr_ir_free(&ir);
     tr_qwen_owned_free(qwen_own);
     free(qwen_own);
+    tr_t5_owned_free(t5_own);
+    free(t5_own);
     tr_wp_files_free(&tok);
     tr_st_close(weights);
     tr_json_free(cfg);

@@ -161,6 +161,14 @@ typedef struct tinyrank_delegate {
     int (*eval)(void *user, void *state, const void *const *inputs, void *output, size_t rows);
 } tinyrank_delegate;
 
+/* The XNNPACK delegate (library tinyrank_xnnpack, built when Debian's
+ * libxnnpack-dev is found; CMake target tinyrank::xnnpack). It runs the f32
+ * fully connected operators with XNNPACK's kernels, their packed weights in
+ * the session arena. The first call initializes XNNPACK once per process
+ * (XNNPACK and cpuinfo allocate then, never afterwards).
+ * TINYRANK_ERR_UNSUPPORTED when XNNPACK does not support this CPU. */
+int tinyrank_xnnpack_delegate(tinyrank_delegate *out);
+
 /* ------------------------------------------------------------ threadpool */
 
 /* An optional pool of worker threads that sessions share (POSIX builds with

@@ -58,7 +58,7 @@ int tr_cli_parse_long(const char *opt, const char *s, long min, long max, long *
 
 /* Option ids shared by the commands that open a session, and their parser:
  * 1 = handled into *p, 0 = not one of them, -1 = bad value (error printed). */
-enum { TR_CLI_OPT_BATCH = 1000, TR_CLI_OPT_THREADS, TR_CLI_OPT_MAXLEN };
+enum { TR_CLI_OPT_BATCH = 1000, TR_CLI_OPT_THREADS, TR_CLI_OPT_MAXLEN, TR_CLI_OPT_XNNPACK };
 int tr_cli_session_option(int id, const char *value, tinyrank_session_params *p);
 
 /* ---- model and session */

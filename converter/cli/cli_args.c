@@ -107,6 +107,23 @@ int tr_cli_session_option(int id, const char *value, tinyrank_session_params *p)
             return -1;
         p->max_length = (int)n;
         return 1;
+    case TR_CLI_OPT_XNNPACK: {
+#ifdef TINYRANK_HAVE_XNNPACK
+        static tinyrank_delegate xnnpack;
+        static const tinyrank_delegate *list[1] = {&xnnpack};
+        int st = tinyrank_xnnpack_delegate(&xnnpack);
+        if (st != TINYRANK_OK) {
+            tr_cli_error("--xnnpack: %s (XNNPACK does not support this CPU)", tinyrank_status_string(st));
+            return -1;
+        }
+        p->delegates = list;
+        p->num_delegates = 1;
+        return 1;
+#else
+        tr_cli_error("--xnnpack: this tinyrank was built without XNNPACK (libxnnpack-dev)");
+        return -1;
+#endif
+    }
     default:
         return 0;
     }

@@ -18,6 +18,7 @@ static const tr_cli_opt opts[] = {
     {"-m", 1, OPT_MODEL}, {"--model", 1, OPT_MODEL}, {"--pairs", 1, OPT_PAIRS},
     {"--tokens", 1, OPT_TOKENS}, {"--batch", 1, TR_CLI_OPT_BATCH},
     {"--threads", 1, TR_CLI_OPT_THREADS}, {"--runs", 1, OPT_RUNS},
+    {"--xnnpack", 0, TR_CLI_OPT_XNNPACK},
     {"--max-length", 1, TR_CLI_OPT_MAXLEN}, {"--json", 0, OPT_JSON}, {"-h", 0, OPT_HELP},
     {"--help", 0, OPT_HELP}, {NULL, 0, 0},
 };
@@ -224,6 +225,10 @@ int tr_cli_bench(int argc, char **argv)
     double tokens_s = mean > 0 ? (double)total_tokens / mean : 0.0;
     double avg_tokens = (double)total_tokens / (double)np;
     int batch = params.max_batch, threads = params.num_threads;
+    size_t delegated = 0;
+    if (params.num_delegates > 0)
+        tinyrank_session_delegated_ops(s.session, 0, &delegated);
+    const char *delegate = params.num_delegates > 0 ? params.delegates[0]->name : "none";
     if (json) {
         printf("{\"model\": ");
         tr_cli_json_string(stdout, model_path, strlen(model_path));
@@ -231,9 +236,10 @@ int tr_cli_bench(int argc, char **argv)
                "\"tokens_requested\": %ld, \"batch\": %d, \"threads\": %d, \"runs\": %ld, "
                "\"pairs_per_s\": %.3f, \"tokens_per_s\": %.1f, \"ms_per_call\": %.4f, "
                "\"ms_per_call_min\": %.4f, \"arena_bytes\": %zu, \"peak_rss_bytes\": %zu, "
-               "\"model_bytes\": %zu}\n",
+               "\"model_bytes\": %zu, \"delegate\": \"%s\", \"delegated_ops\": %zu}\n",
                m.info.weight_dtype, np, avg_tokens, tokens, batch, threads, runs, pairs_s,
-               tokens_s, mean * 1e3, best * 1e3, s.arena_bytes, peak_rss, m.map.size);
+               tokens_s, mean * 1e3, best * 1e3, s.arena_bytes, peak_rss, m.map.size, delegate,
+               delegated);
     } else {
         printf("model          %s (%s, %zu bytes)\n", model_path, m.info.weight_dtype, m.map.size);
         printf("workload       %zu pairs x %.1f tokens (asked %ld), batch %d, %d thread(s), "
@@ -245,6 +251,8 @@ int tr_cli_bench(int argc, char **argv)
                best * 1e3, np);
         printf("arena bytes    %zu\n", s.arena_bytes);
         printf("peak RSS       %zu bytes\n", peak_rss);
+        if (params.num_delegates > 0)
+            printf("delegate       %s ran %zu operators\n", delegate, delegated);
     }
 done:
     if (texts)

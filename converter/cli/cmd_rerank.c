@@ -16,6 +16,7 @@ static const tr_cli_opt opts[] = {
     {"-m", 1, OPT_MODEL}, {"--model", 1, OPT_MODEL}, {"-q", 1, OPT_QUERY},
     {"--query", 1, OPT_QUERY}, {"--top-k", 1, OPT_TOPK}, {"-k", 1, OPT_TOPK},
     {"--max-length", 1, TR_CLI_OPT_MAXLEN}, {"--threads", 1, TR_CLI_OPT_THREADS},
+    {"--xnnpack", 0, TR_CLI_OPT_XNNPACK},
     {"--batch", 1, TR_CLI_OPT_BATCH}, {"--sigmoid", 0, OPT_SIGMOID}, {"--truncation", 1, OPT_TRUNC},
     {"--json", 0, OPT_JSON}, {"-h", 0, OPT_HELP}, {"--help", 0, OPT_HELP}, {NULL, 0, 0},
 };

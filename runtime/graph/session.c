@@ -135,6 +135,9 @@ static int compute_layout(const tinyrank_model *m, const tinyrank_session_params
     at += l->delegate_bytes;
     l->region = at;
     at += l->region_bytes;
+    /* delegates' kernels may read a little past an input's end (XNNPACK:
+     * XNN_EXTRA_BYTES = 16): keep that inside the arena */
+    at += l->delegate_bytes > 0 ? 64 : 0;
     l->total = at + 63; /* the caller's arena may start anywhere */
     return TINYRANK_OK;
 }

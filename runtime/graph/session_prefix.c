@@ -12,9 +12,13 @@
  *  1. finds P, the longest id prefix common to the batch's sequences (each
  *     keeps at least one row of its own: the score is read at its last row),
  *     requiring positions 0..P-1 on those rows;
- *  2. reuses the cache when it holds exactly what is needed, or else runs the
- *     prefix as one sequence that fills the caches (sequence 0's first P rows
- *     ARE the prefix, so nothing is copied for that run);
+ *  2. reuses the cache when it holds that prefix, or else runs the prefix as
+ *     one sequence that fills the caches (sequence 0's first P rows ARE the
+ *     prefix, so nothing is copied for that run). A cache row depends only
+ *     on the ids up to it, so the first H rows of a cache filled for other
+ *     ids serve any batch whose ids start with the same H ids: a batch of
+ *     ONE sequence (one passage per call) uses that part as it is, and fills
+ *     the cache with all but its last row when nothing matches;
  *  3. moves each sequence's remaining rows down over the prefix rows and runs
  *     the batch with cache_rows = P.
  * The cache stays valid across batches and calls of the session (K/V are a
@@ -88,9 +92,9 @@ int tr_session_run_prefixed(tinyrank_session *s, size_t n)
     while (hold < s->cache_len && hold < p && s->cache_ids[hold] == ids[hold])
         hold++;
     size_t use;
-    if (s->cache_len > 0 && hold == s->cache_len && (hold == p || n == 1)) {
-        use = hold; /* the cache holds (a prefix of) this batch's prefix */
-    } else if (n >= 2 && p >= 1) {
+    if (hold > 0 && (hold == p || n == 1)) {
+        use = hold; /* the cache holds this batch's prefix (or a part, for one sequence) */
+    } else if (p >= 1) {
         /* fill the cache: the prefix is sequence 0's first p rows */
         const uint32_t end0 = s->seq_start[1];
         s->seq_start[1] = (uint32_t)p;

@@ -80,6 +80,13 @@ int tr_plan(const tinyrank_model *m, const tr_dims *max, size_t *offsets, size_t
      * sequence's (max_seq), not the batch's. Graph inputs live from the start. */
     tr_dims one_seq = *max;
     one_seq.tokens = max->max_seq;
+    /* With a prefix cache the session runs the graph twice on one packing
+     * (the prefix, then the rest, moved down: session_prefix.c), so the
+     * inputs must survive the whole run. */
+    bool inputs_whole_run = false;
+    for (uint32_t i = 0; i < m->tensors.count; i++)
+        if (tr_model_tensor(m, i, &t) && t.kind == TR_TK_PERSISTENT)
+            inputs_whole_run = true;
     for (uint32_t i = 0; i < m->tensors.count; i++) {
         if (!tr_model_tensor(m, i, &t))
             return TINYRANK_ERR_CORRUPT_MODEL;
@@ -94,7 +101,8 @@ int tr_plan(const tinyrank_model *m, const tr_dims *max, size_t *offsets, size_t
         }
         if (t.kind != TR_TK_INPUT)
             continue;
-        if (place(&p, tr_tensor_bytes(&t, max), last_use(m, (int32_t)i, 0), &off) != TINYRANK_OK)
+        int64_t last = inputs_whole_run ? INT64_MAX : last_use(m, (int32_t)i, 0);
+        if (place(&p, tr_tensor_bytes(&t, max), last, &off) != TINYRANK_OK)
             goto too_wide;
         if (offsets != NULL)
             offsets[i] = off;

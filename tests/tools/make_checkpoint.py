@@ -10,6 +10,7 @@ hand so that no Hugging Face package is required. Deterministic for a seed.
 Examples:
   make_checkpoint.py --preset tiny --out /tmp/ck
   make_checkpoint.py --preset minilm-l6 --vocab bert-file vocab.txt --dtype f16 --shards 3 --out /tmp/ck
+  make_checkpoint.py --preset t5-base [--gated] [--mvp] --dtype bf16 --out /tmp/t5  (T5ForConditionalGeneration)
 """
 import argparse
 import json
@@ -27,6 +28,13 @@ PRESETS = {
 }
 
 SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+# Qwen3ForCausalLM rerankers (see qwen_main): layers, hidden, heads, kv heads,
+# head_dim, intermediate, vocab, max position.
+QWEN_PRESETS = {
+    "qwen3-tiny": (2, 64, 4, 2, 16, 128, 1000, 4096),
+    "qwen3-0.6b": (28, 1024, 16, 8, 128, 3072, 151669, 40960),
+}
 
 # Common English words, so that demo text tokenizes into whole words.
 WORDS = """
@@ -210,7 +218,10 @@ def make_config(a, dtype):
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--preset", choices=sorted(PRESETS), default="tiny")
+    p.add_argument("--preset", choices=sorted(PRESETS) + sorted(QWEN_PRESETS), default="tiny")
+    p.add_argument("--tokenizer-json", metavar="PATH",
+                   help="qwen presets: copy this tokenizer.json (e.g. the real Qwen3 one) instead "
+                        "of writing a small synthetic byte-level one")
     p.add_argument("--layers", type=int)
     p.add_argument("--hidden", type=int)
     p.add_argument("--heads", type=int)
@@ -231,6 +242,8 @@ def parse_args(argv):
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)
 
+    if a.preset in QWEN_PRESETS:
+        return a
     explicit_vocab_size = a.vocab_size is not None
     layers, hidden, heads, inter, vocab, maxpos = PRESETS[a.preset]
     a.layers = layers if a.layers is None else a.layers
@@ -260,8 +273,261 @@ def parse_args(argv):
     return a
 
 
+def qwen_tensors(a, rng):
+    """State dict of Qwen3ForCausalLM with tied embeddings (no lm_head), in
+    float32: std init_std, RMSNorm weights 1 + 0.1 N(0, 1)."""
+    h, d, f = a.hidden, a.head_dim, a.intermediate
+    t = {}
+
+    def normal(shape):
+        return (rng.standard_normal(shape, dtype=np.float32) * np.float32(a.init_std))
+
+    def norm(name, n):
+        t[name] = (1.0 + 0.1 * rng.standard_normal(n, dtype=np.float32)).astype(np.float32)
+
+    t["model.embed_tokens.weight"] = normal((a.vocab_size, h))
+    for i in range(a.layers):
+        p = "model.layers.%d." % i
+        norm(p + "input_layernorm.weight", h)
+        norm(p + "post_attention_layernorm.weight", h)
+        t[p + "self_attn.q_proj.weight"] = normal((a.heads * d, h))
+        t[p + "self_attn.k_proj.weight"] = normal((a.kv_heads * d, h))
+        t[p + "self_attn.v_proj.weight"] = normal((a.kv_heads * d, h))
+        t[p + "self_attn.o_proj.weight"] = normal((h, a.heads * d))
+        norm(p + "self_attn.q_norm.weight", d)
+        norm(p + "self_attn.k_norm.weight", d)
+        t[p + "mlp.gate_proj.weight"] = normal((f, h))
+        t[p + "mlp.up_proj.weight"] = normal((f, h))
+        t[p + "mlp.down_proj.weight"] = normal((h, f))
+    norm("model.norm.weight", h)
+    return t
+
+
+def qwen_synthetic_tokenizer(vocab_size):
+    """A byte-level BPE tokenizer.json: the 256 bytes, merges giving "yes",
+    "no" and two-letter tokens up to vocab_size - 3, then <|endoftext|>,
+    <|im_start|>, <|im_end|> as special added tokens."""
+    printable = list(range(ord("!"), ord("~") + 1)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
+    byte_char, extra = {}, 0
+    for b in range(256):
+        if b in printable:
+            byte_char[b] = chr(b)
+        else:
+            byte_char[b] = chr(256 + extra)
+            extra += 1
+    vocab = {byte_char[b]: b for b in range(256)}
+    merges = [["y", "e"], ["ye", "s"], ["n", "o"]]
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for x in letters:
+        for y in letters:
+            if len(vocab) + len(merges) + 3 >= vocab_size:
+                break
+            if x + y not in ("ye", "no"):
+                merges.append([x, y])
+    for left, right in merges:
+        vocab[left + right] = len(vocab)
+    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    added = [{"id": len(vocab) + i, "content": s, "single_word": False, "lstrip": False,
+              "rstrip": False, "normalized": False, "special": True} for i, s in enumerate(specials)]
+    split = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+    return {
+        "version": "1.0", "truncation": None, "padding": None, "added_tokens": added,
+        "normalizer": {"type": "NFC"},
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Split", "pattern": {"Regex": split},
+             "behavior": "Isolated", "invert": False},
+            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}]},
+        "post_processor": None, "decoder": None,
+        "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": "",
+                  "end_of_word_suffix": "", "fuse_unk": False, "byte_fallback": False,
+                  "ignore_merges": False, "vocab": vocab, "merges": merges},
+    }
+
+
+def qwen_main(a):
+    """A Qwen3ForCausalLM checkpoint folder (Qwen3-Reranker shape) with random
+    weights: config.json, model.safetensors, tokenizer.json."""
+    layers, hidden, heads, kv_heads, head_dim, inter, vocab, maxpos = QWEN_PRESETS[a.preset]
+    a.layers = layers if a.layers is None else a.layers
+    a.hidden = hidden if a.hidden is None else a.hidden
+    a.heads = heads if a.heads is None else a.heads
+    a.kv_heads, a.head_dim = kv_heads, head_dim
+    a.intermediate = inter if a.intermediate is None else a.intermediate
+    a.max_position = maxpos if a.max_position is None else a.max_position
+    if a.tokenizer_json:
+        with open(a.tokenizer_json, encoding="utf-8") as f:
+            tok = json.load(f)
+        n_tok = max([i for i in tok["model"]["vocab"].values()] + [t["id"] for t in tok["added_tokens"]]) + 1
+    else:
+        tok = None
+        n_tok = 0
+    a.vocab_size = (vocab if a.vocab_size is None else a.vocab_size)
+    if tok is None:
+        tok = qwen_synthetic_tokenizer(a.vocab_size)
+    elif n_tok > a.vocab_size:
+        sys.exit("%s has %d tokens, more than --vocab-size %d" % (a.tokenizer_json, n_tok, a.vocab_size))
+    os.makedirs(a.out, exist_ok=True)
+    torch_dtype = {"f32": "float32", "f16": "float16", "bf16": "bfloat16"}[a.dtype]
+    write_json(os.path.join(a.out, "config.json"), {
+        "architectures": ["Qwen3ForCausalLM"], "attention_bias": False, "attention_dropout": 0.0,
+        "bos_token_id": None, "eos_token_id": None, "head_dim": a.head_dim, "hidden_act": "silu",
+        "hidden_size": a.hidden, "initializer_range": a.init_std, "intermediate_size": a.intermediate,
+        "max_position_embeddings": a.max_position, "max_window_layers": a.layers,
+        "model_type": "qwen3", "num_attention_heads": a.heads, "num_hidden_layers": a.layers,
+        "num_key_value_heads": a.kv_heads, "rms_norm_eps": 1e-6, "rope_scaling": None,
+        "rope_theta": 1000000.0, "sliding_window": None, "tie_word_embeddings": True,
+        "torch_dtype": torch_dtype, "transformers_version": "4.51.3", "use_cache": True,
+        "use_sliding_window": False, "vocab_size": a.vocab_size})
+    rng = np.random.default_rng(a.seed)
+    write_safetensors(os.path.join(a.out, "model.safetensors"), qwen_tensors(a, rng), a.dtype)
+    with open(os.path.join(a.out, "tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(tok, f, ensure_ascii=False)
+    return 0
+
+
+# ---- T5 (monoT5 / MVP shapes): a separate generator, dispatched from main()
+# when --preset names a t5 shape.
+
+T5_PRESETS = {
+    # layers (encoder = decoder), d_model, heads, d_kv, d_ff, vocab
+    "t5-tiny": (2, 64, 4, 16, 256, 32128),
+    "t5-base": (12, 768, 12, 64, 3072, 32128),
+}
+
+
+def t5_tensors(cfg, rng):
+    """State dict of T5ForConditionalGeneration with transformers' init
+    scales (T5PreTrainedModel._init_weights, factor 1.0); RMS weights away
+    from 1 so that a mistake in applying them shows."""
+    d, h, kv, ff = cfg["d_model"], cfg["num_heads"], cfg["d_kv"], cfg["d_ff"]
+    inner = h * kv
+    t = {}
+
+    def normal(shape, s):
+        return (rng.standard_normal(shape, dtype=np.float32) * np.float32(s)).astype(np.float32)
+
+    def norm(name):
+        t[name] = (1.0 + 0.1 * rng.standard_normal(d)).astype(np.float32)
+
+    def attention(p, bias):
+        t[p + "q.weight"] = normal((inner, d), (d * kv) ** -0.5)
+        t[p + "k.weight"] = normal((inner, d), d ** -0.5)
+        t[p + "v.weight"] = normal((inner, d), d ** -0.5)
+        t[p + "o.weight"] = normal((d, inner), inner ** -0.5)
+        if bias:
+            t[p + "relative_attention_bias.weight"] = normal((cfg["relative_attention_num_buckets"], h), d ** -0.5)
+
+    def ffn(p):
+        if cfg["is_gated_act"]:
+            t[p + "DenseReluDense.wi_0.weight"] = normal((ff, d), d ** -0.5)
+            t[p + "DenseReluDense.wi_1.weight"] = normal((ff, d), d ** -0.5)
+        else:
+            t[p + "DenseReluDense.wi.weight"] = normal((ff, d), d ** -0.5)
+        t[p + "DenseReluDense.wo.weight"] = normal((d, ff), ff ** -0.5)
+        norm(p + "layer_norm.weight")
+
+    t["shared.weight"] = normal((cfg["vocab_size"], d), 1.0)
+    for i in range(cfg["num_layers"]):
+        p = "encoder.block.%d.layer." % i
+        attention(p + "0.SelfAttention.", i == 0)
+        norm(p + "0.layer_norm.weight")
+        ffn(p + "1.")
+    norm("encoder.final_layer_norm.weight")
+    for i in range(cfg["num_decoder_layers"]):
+        p = "decoder.block.%d.layer." % i
+        attention(p + "0.SelfAttention.", i == 0)
+        norm(p + "0.layer_norm.weight")
+        attention(p + "1.EncDecAttention.", False)
+        norm(p + "1.layer_norm.weight")
+        ffn(p + "2.")
+    norm("decoder.final_layer_norm.weight")
+    if not cfg["tie_word_embeddings"]:
+        t["lm_head.weight"] = normal((cfg["vocab_size"], d), 1.0)
+    return t
+
+
+def t5_tokenizer_json(vocab_size):
+    """A Unigram tokenizer.json in T5's layout: <pad> </s> <unk>, then
+    "\u2581word" pieces of WORDS (so that English demo text is one piece a
+    word), single characters, fillers, and <extra_id_99..0> as the last 100
+    of 32100 ids (T5's convention)."""
+    pieces = ["<pad>", "</s>", "<unk>", "\u2581"]
+    seen = set(pieces)
+    for w in ["true", "false"] + WORDS + [chr(c) for c in range(33, 127)]:
+        for p in ("\u2581" + w, w):
+            if p not in seen and "#" not in p:
+                seen.add(p)
+                pieces.append(p)
+    n_pieces = min(vocab_size, 32100) - 100
+    i = 0
+    while len(pieces) < n_pieces:
+        pieces.append("\u2581filler%d" % i)
+        i += 1
+    vocab = [[p, 0.0 if k < 3 else -1.0 - k / 1000.0] for k, p in enumerate(pieces[:n_pieces])]
+    added = [{"id": k, "content": p, "single_word": False, "lstrip": False, "rstrip": False,
+              "normalized": False, "special": True} for k, p in enumerate(["<pad>", "</s>", "<unk>"])]
+    for e in range(100):
+        vid = n_pieces + 99 - e
+        vocab.append(["<extra_id_%d>" % e, 0.0])
+        added.append({"id": vid, "content": "<extra_id_%d>" % e, "single_word": False, "lstrip": True,
+                      "rstrip": True, "normalized": False, "special": True})
+    vocab = vocab[:n_pieces] + sorted(vocab[n_pieces:], key=lambda v: -int(v[0][10:-1]))
+    added.sort(key=lambda a: a["id"])
+    meta = {"type": "Metaspace", "replacement": "\u2581", "add_prefix_space": True}
+    return {"version": "1.0", "truncation": None, "padding": None, "added_tokens": added,
+            "normalizer": None,
+            "pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "WhitespaceSplit"}, meta]},
+            "post_processor": None, "decoder": meta,
+            "model": {"type": "Unigram", "unk_id": 2, "vocab": vocab}}
+
+
+def t5_main(argv):
+    p = argparse.ArgumentParser(description="T5ForConditionalGeneration checkpoint (monoT5 / MVP shapes)")
+    p.add_argument("--preset", choices=sorted(T5_PRESETS), required=True)
+    p.add_argument("--gated", action="store_true",
+                   help="T5 v1.1 / flan: gated-gelu FFN, untied lm_head (default: v1.0, relu, tied)")
+    p.add_argument("--mvp", action="store_true", help="config.json architectures [\"MVP\"]")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32")
+    p.add_argument("--tokenizer-dir", help="copy spiece.model / tokenizer.json / tokenizer_config.json "
+                   "from here (e.g. ../shared/tokenizers/t5) instead of writing a synthetic tokenizer.json")
+    p.add_argument("--out", required=True)
+    a = p.parse_args(argv)
+    layers, d, heads, kv, ff, vocab = T5_PRESETS[a.preset]
+    cfg = {
+        "architectures": ["MVP" if a.mvp else "T5ForConditionalGeneration"],
+        "d_ff": ff, "d_kv": kv, "d_model": d, "decoder_start_token_id": 0,
+        "dense_act_fn": "gelu_new" if a.gated else "relu", "dropout_rate": 0.0, "eos_token_id": 1,
+        "feed_forward_proj": "gated-gelu" if a.gated else "relu", "initializer_factor": 1.0,
+        "is_encoder_decoder": True, "is_gated_act": a.gated, "layer_norm_epsilon": 1e-6,
+        "model_type": "t5", "num_decoder_layers": layers, "num_heads": heads, "num_layers": layers,
+        "pad_token_id": 0, "relative_attention_max_distance": 128,
+        "relative_attention_num_buckets": 32, "tie_word_embeddings": not a.gated,
+        "torch_dtype": {"f32": "float32", "f16": "float16", "bf16": "bfloat16"}[a.dtype],
+        "vocab_size": vocab,
+    }
+    rng = np.random.default_rng(a.seed)
+    os.makedirs(a.out, exist_ok=True)
+    write_json(os.path.join(a.out, "config.json"), cfg)
+    write_safetensors(os.path.join(a.out, "model.safetensors"), t5_tensors(cfg, rng), a.dtype)
+    if a.tokenizer_dir:
+        import shutil
+        for f in ("spiece.model", "tokenizer.json", "tokenizer_config.json"):
+            src = os.path.join(a.tokenizer_dir, f)
+            if os.path.exists(src):
+                shutil.copyfile(src, os.path.join(a.out, f))
+    else:
+        with open(os.path.join(a.out, "tokenizer.json"), "w", encoding="utf-8") as f:
+            json.dump(t5_tokenizer_json(vocab), f, ensure_ascii=False)
+    return 0
+
+
 def main(argv):
+    if any(x.startswith("t5-") for x in argv) and "--preset" in argv:
+        return t5_main(argv)
     a = parse_args(argv)
+    if a.preset in QWEN_PRESETS:
+        return qwen_main(a)
     rng = np.random.default_rng(a.seed)
     os.makedirs(a.out, exist_ok=True)
     cfg = make_config(a, a.dtype)
