@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "converter/hf/bpe_files.h"
 #include "converter/write/model_writer.h"
@@ -24,7 +25,10 @@
 #include "support/tok_fixture.h"
 #include "support/tr_test.h"
 #include "tinyrank.h"
+#include "tokenizer/bpe_nfc.h"
+#include "tokenizer/regex_class.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/utf8.h"
 
 /* A tokenizer as a model file holds it: written by the model writer, read
  * back, and verified by tr_tokenizer_load. */
@@ -481,6 +485,12 @@ static void test_qwen3_spans_and_cap(void **state)
             assert_true(trunc);
             assert_int_equal(n2, (size_t)n_want - 1);
             assert_memory_equal(ids2, want, n2 * sizeof *ids2);
+            /* and half of it: a stop inside the text */
+            assert_int_equal(encode1(&q->l, text->string, len, ids2, (size_t)n_want / 2, &n2, &trunc),
+                             TINYRANK_OK);
+            assert_true(trunc);
+            assert_int_equal(n2, (size_t)n_want / 2);
+            assert_memory_equal(ids2, want, n2 * sizeof *ids2);
             assert_int_equal(encode1(&q->l, text->string, len, ids2, (size_t)n_want, &n2, &trunc),
                              TINYRANK_OK);
             assert_false(trunc);
@@ -555,6 +565,114 @@ static void test_qwen3_added_tokens(void **state)
     assert_int_equal(at, n);
 }
 
+/* ---- streaming NFC (bpe_nfc.c) and the regex classes against Python's
+ * unicodedata (Unicode 14, $TINYRANK_PYTHON): random strings drawn mostly
+ * from combining marks, decomposable and composable characters and Hangul
+ * jamo, each with unicodedata.normalize('NFC'); and the class of every
+ * code point (\p{L}, \p{N}, and \s = the White_Space property, listed here
+ * from PropList.txt). */
+static const char nfc_script[] =
+    "import random, sys, unicodedata as ud\n"
+    "assert ud.unidata_version == '14.0.0'\n"
+    "ws = set(range(9, 14)) | {0x20, 0x85, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000}"
+    " | set(range(0x2000, 0x200B))\n"
+    "out = sys.stdout\n"
+    "for c in range(0x110000):\n"
+    "    cat = ud.category(chr(c))\n"
+    "    v = 1 if cat[0] == 'L' else 2 if cat[0] == 'N' else 4 if c in ws else 0\n"
+    "    out.write('%x\\n' % v)\n"
+    "marks = [c for c in range(0x110000) if ud.combining(chr(c))]\n"
+    "decomp = [c for c in range(0x110000) if ud.decomposition(chr(c)) and"
+    " not ud.decomposition(chr(c)).startswith('<')]\n"
+    "jamo = list(range(0x1100, 0x1113)) + list(range(0x1161, 0x1176)) + list(range(0x11A8, 0x11C3))"
+    " + [0xAC00, 0xAC01, 0xD7A3]\n"
+    "starters = [ord(x) for x in 'aeiouAEOUcnsyzkKR '] + [0x3B1, 0x3B7, 0x415, 0x418, 0x627,"
+    " 0x648, 0x64A, 0x928, 0x9C7, 0xB47, 0xBC6, 0xCC6, 0xD46, 0x1025, 0x1B05, 0x3046, 0x30AB]\n"
+    "rng = random.Random(4)\n"
+    "for i in range(30000):\n"
+    "    s = []\n"
+    "    for k in range(rng.randint(1, 10)):\n"
+    "        r = rng.random()\n"
+    "        pool = marks if r < 0.4 else decomp if r < 0.6 else jamo if r < 0.75 else starters\n"
+    "        s.append(rng.choice(pool))\n"
+    "    t = ud.normalize('NFC', ''.join(map(chr, s)))\n"
+    "    out.write(' '.join('%x' % c for c in s) + ' | ' + ' '.join('%x' % ord(c) for c in t) + '\\n')\n";
+
+static void test_nfc_and_classes_vs_python(void **state)
+{
+    (void)state;
+    const char *py = getenv("TINYRANK_PYTHON");
+    if (!py || !*py) {
+        printf("SKIPPED: TINYRANK_PYTHON not set (run through ctest)\n");
+        skip();
+    }
+    char script_path[] = "/tmp/tinyrank_nfc_XXXXXX";
+    int fd = mkstemp(script_path);
+    assert_true(fd >= 0);
+    FILE *sf = fdopen(fd, "w");
+    assert_non_null(sf);
+    fputs(nfc_script, sf);
+    fclose(sf);
+    char cmd[4400];
+    snprintf(cmd, sizeof cmd, "'%s' '%s'", py, script_path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char line[1024];
+    size_t bad = 0, cases = 0;
+    uint32_t cp = 0;
+    for (; cp < 0x110000 && fgets(line, sizeof line, p); cp++) {
+        int want = (int)strtol(line, NULL, 16);
+        if (tr_regex_class(cp) != want && ++bad <= 10)
+            printf("U+%04X: python class %d, table %d\n", (unsigned)cp, want, tr_regex_class(cp));
+    }
+    assert_int_equal(cp, 0x110000);
+    while (fgets(line, sizeof line, p)) {
+        uint8_t text[64];
+        size_t len = 0;
+        char *at = line;
+        while (*at && *at != '|') {
+            char *end;
+            unsigned long c = strtoul(at, &end, 16);
+            if (end == at)
+                break;
+            len += tr_utf8_encode((uint32_t)c, text + len);
+            at = end;
+            while (*at == ' ')
+                at++;
+        }
+        assert_true(*at == '|');
+        at++;
+        tr_span sp = {(const char *)text, len};
+        tr_bpe_text tx;
+        tr_bpe_text_init(&tx, &sp, 1);
+        tr_nfc nfc;
+        tr_nfc_start(&nfc, &tx, 0, len);
+        uint32_t got;
+        bool same = true;
+        for (;;) {
+            char *end;
+            unsigned long want = strtoul(at, &end, 16);
+            bool more = end != at;
+            at = end;
+            bool have = tr_nfc_next(&nfc, &got);
+            if (have != more || (have && got != want)) {
+                same = false;
+                break;
+            }
+            if (!have)
+                break;
+        }
+        if (!same && ++bad <= 10)
+            printf("NFC differs from Python for: %s", line);
+        cases++;
+    }
+    int status = pclose(p);
+    remove(script_path);
+    assert_int_equal(status, 0);
+    assert_int_equal(cases, 30000);
+    assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -567,6 +685,7 @@ int main(void)
         cmocka_unit_test(test_qwen3_spans_and_cap),
         cmocka_unit_test(test_qwen3_invalid_utf8),
         cmocka_unit_test(test_qwen3_added_tokens),
+        cmocka_unit_test(test_nfc_and_classes_vs_python),
     };
     return cmocka_run_group_tests(tests, NULL, group_teardown);
 }

@@ -208,7 +208,10 @@ static size_t cp_before(tr_bpe_text *x, size_t g)
     return s;
 }
 
-/* \w as single_word sees it: letter, digit or '_' */
+/* single_word's "word character": Hugging Face tests Rust regex \w, which
+ * also counts combining marks and connector punctuation besides '_'; this
+ * approximation (letter, number, '_') differs only there, and only for
+ * single_word tokens (Qwen has none). */
 static bool is_word_cp(uint32_t cp)
 {
     return cp == '_' || tr_regex_class(cp) == TR_RX_LETTER || tr_regex_class(cp) == TR_RX_NUMBER;

@@ -9,8 +9,8 @@
  *  1. the whole text is validated as UTF-8 (TINYRANK_ERR_INVALID_UTF8);
  *  2. added tokens (tinyrank.fbs AddedToken) are found leftmost-longest in
  *     the raw text (lstrip/rstrip eat Unicode White_Space next to them,
- *     single_word needs no letter, digit or '_' on either side) and give
- *     their id;
+ *     single_word needs no letter, number or '_' on either side: an
+ *     approximation of Rust's \w, see bpe.c) and give their id;
  *  3. each piece between them is NFC-normalized (bpe_nfc.h) and split by
  *     the Qwen2 pattern (bpe_pretokenize.h);
  *  4. each pre-token's bytes start as single-byte tokens and the adjacent

@@ -48,6 +48,8 @@ static void take(tr_pretok *p)
     uint32_t cp = p->la[0];
     p->la_n--;
     memmove(p->la, p->la + 1, p->la_n * sizeof p->la[0]);
+    if (p->stopped) /* output full: the rest of the text is not needed */
+        return;
     uint8_t b[4];
     size_t n = tr_utf8_encode(cp, b);
     if (p->len + n > sizeof p->word)
