@@ -23,6 +23,14 @@ typedef struct tr_convert_options {
     const char *instruction;  /* default instruction stored in the model (NULL: the template's) */
     const char *score_tokens; /* "NO,YES" token texts or ids overriding the template's pair */
     const char *truncation;   /* template-specific truncation variant (e.g. monot5 "document") */
+    /* int8 of decoders: comma list of weight kinds kept float32 ("q,k,v,o,
+     * gate_up,down,embed"); NULL = the family's default */
+    const char *keep_f32;
+    /* int8 of decoders: 1 = SmoothQuant-style scale migration calibrated at
+     * conversion (converter/arch/qwen_smooth.c); off by default: it did not
+     * beat per-token int8 on the checkpoints measured (see
+     * tests/test_qwen_int8.c) */
+    int smooth;
 } tr_convert_options;
 
 tr_convert_options tr_convert_options_default(void);

@@ -260,7 +260,12 @@ int tinyrank_session_delegated_ops(const tinyrank_session *session, int delegate
 const char *tinyrank_session_errmsg(const tinyrank_session *session);
 
 /* Scores n passages against one query; scores[i] is the score of
- * passages[i]. Texts are UTF-8 and NUL-terminated. */
+ * passages[i]. Texts are UTF-8 and NUL-terminated.
+ * A call is one candidate list: for most models each score depends on its
+ * own pair only, but multi-view models (MVP, family "t5" converted with
+ * --template mvp) score the passages of a call against each other, so their
+ * scores depend on the whole call and n must not exceed the session's
+ * max_batch (TINYRANK_ERR_INPUT_TOO_LARGE otherwise). */
 int tinyrank_score(tinyrank_session *session, const char *query, const char *const *passages,
                    size_t n, float *scores);
 

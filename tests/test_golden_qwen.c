@@ -234,7 +234,8 @@ static char *make_folder(const golden *g)
     return tmp;
 }
 
-static void convert(const golden *g, const char *dir, const char *out, bool qwen3, int dtype)
+static void convert_with(const golden *g, const char *dir, const char *out, bool qwen3, int dtype,
+                         const char *keep_f32, int smooth)
 {
     char err[512], tokens[64];
     tr_convert_options o = tr_convert_options_default();
@@ -244,9 +245,16 @@ static void convert(const golden *g, const char *dir, const char *out, bool qwen
     o.template_name = qwen3 ? "qwen3-reranker" : "mxbai-rerank-v2";
     snprintf(tokens, sizeof tokens, "#%d,#%d", (int)g->no, (int)g->yes);
     o.score_tokens = tokens;
+    o.keep_f32 = keep_f32;
+    o.smooth = smooth;
     int rc = tr_convert(&o, err, sizeof err);
     if (rc != TINYRANK_OK)
         fail_msg("convert %s: %s: %s", dir, tinyrank_status_string(rc), err);
+}
+
+static void convert(const golden *g, const char *dir, const char *out, bool qwen3, int dtype)
+{
+    convert_with(g, dir, out, qwen3, dtype, NULL, 0);
 }
 
 static double max_diff(const tr_json *want, const float *got, size_t n)
@@ -418,6 +426,20 @@ static void run_case(const char *name, bool qwen3)
            worst, g.n, hi - lo);
     assert_true(worst < 2e-2);
     tr_test_model_close(&tm);
+
+    /* int8 options (tests/test_qwen_int8.c has the same table on generated
+     * checkpoints): printed for the report, not asserted */
+    static const struct { const char *keep; int smooth; const char *label; } opts[] = {
+        {NULL, 1, "smooth"}, {"down", 0, "f32 down"}, {"gate_up,down", 0, "f32 mlp"},
+        {"embed", 1, "smooth+f32 embed"}};
+    for (size_t v = 0; v < sizeof opts / sizeof opts[0]; v++) {
+        convert_with(&g, tmp, i8_path, qwen3, TR_CONVERT_INT8, opts[v].keep, opts[v].smooth);
+        assert_int_equal(tr_test_model_open(&tm, i8_path), TINYRANK_OK);
+        score_batches(&tm, &g, (int)g.n, true, tr_kernels_select(), q8, NULL);
+        printf("%s: int8 %-19s max |score - HF| = %.3g\n", name, opts[v].label,
+               max_diff(want, q8, g.n));
+        tr_test_model_close(&tm);
+    }
 
     tr_test_rmtree(tmp);
     free(tmp);

@@ -640,13 +640,85 @@ static void test_template_mvp(void **state)
     template_ids("t5.mvp_inputs.jsonl", "mvp_ids/model", "mvp", NULL, 100, 0);
 }
 
+/* The public text path of an MVP model: tinyrank_score on 6 passages equals
+ * scoring the ids tinyrank_tokenize_pair gives (one candidate list), and a
+ * call with more passages than max_batch is refused. */
+static void test_mvp_text_api(void **state)
+{
+    (void)state;
+    const char *shared = tr_test_shared();
+    if (shared == NULL) {
+        skip();
+        return;
+    }
+    char path[1400], model[1400];
+    snprintf(path, sizeof path, "%s/golden/mvp_ids/model", shared);
+    char *tmp = real_folder(shared, path);
+    snprintf(model, sizeof model, "%s/m.trk", tmp);
+    convert(tmp, model, TR_CONVERT_F32, "mvp", NULL);
+    snprintf(path, sizeof path, "%s/tokenizers/corpus.txt", shared);
+    size_t corpus_len;
+    char *corpus = tr_test_read(path, &corpus_len);
+    enum { N = 6 };
+    char *texts[N];
+    size_t lens[N];
+    for (int i = 0; i < N; i++)
+        texts[i] = corpus_line(corpus, 44 + i, &lens[i]);
+    size_t qlen;
+    char *query = corpus_line(corpus, 1, &qlen);
+
+    tr_test_model tm;
+    tr_test_session ts;
+    assert_int_equal(tr_test_model_open(&tm, model), TINYRANK_OK);
+    assert_int_equal(tr_test_session_open(&ts, tm.model, 0, N), TINYRANK_OK);
+    float by_text[N], by_ids[N];
+    assert_int_equal(tinyrank_score_n(ts.session, query, qlen, (const char *const *)texts, lens, N,
+                                      by_text),
+                     TINYRANK_OK);
+    seqs *s = calloc(1, sizeof *s);
+    s->n = N;
+    for (int i = 0; i < N; i++) {
+        size_t count = 0;
+        assert_int_equal(tinyrank_tokenize_pair(ts.session, query, qlen, texts[i], lens[i],
+                                                s->ids + s->total, NULL, 4096, &count),
+                         TINYRANK_OK);
+        assert_true(count >= VIEWS && s->ids[s->total] == 32099); /* <extra_id_0> first */
+        s->lens[i] = (uint32_t)count;
+        s->total += count;
+    }
+    assert_int_equal(tr_session_score_sequences(ts.session, s->ids, s->types, s->lens, N, by_ids),
+                     TINYRANK_OK);
+    for (int i = 0; i < N; i++)
+        assert_true(by_text[i] == by_ids[i]);
+    /* scores of 3 of the passages alone differ: the call is the candidate list */
+    float three[3];
+    assert_int_equal(tinyrank_score_n(ts.session, query, qlen, (const char *const *)texts, lens, 3,
+                                      three),
+                     TINYRANK_OK);
+    assert_true(three[0] != by_text[0]);
+    tr_test_session_close(&ts);
+    assert_int_equal(tr_test_session_open(&ts, tm.model, 0, N - 1), TINYRANK_OK);
+    assert_int_equal(tinyrank_score_n(ts.session, query, qlen, (const char *const *)texts, lens, N,
+                                      by_text),
+                     TINYRANK_ERR_INPUT_TOO_LARGE);
+    tr_test_session_close(&ts);
+    tr_test_model_close(&tm);
+    for (int i = 0; i < N; i++)
+        free(texts[i]);
+    free(query);
+    free(s);
+    free(corpus);
+    tr_test_rmtree(tmp);
+    free(tmp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_t5_relu_tiny),  cmocka_unit_test(test_t5_gatedgelu_tiny),
         cmocka_unit_test(test_monot5_ids),    cmocka_unit_test(test_mvp_plain),
         cmocka_unit_test(test_mvp_wrapped),   cmocka_unit_test(test_template_monot5),
-        cmocka_unit_test(test_template_mvp),
+        cmocka_unit_test(test_template_mvp),  cmocka_unit_test(test_mvp_text_api),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

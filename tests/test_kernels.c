@@ -332,7 +332,8 @@ static void test_sets_qu8s8_gemm_vs_ref(void **state)
 
 /* Rows that stress the quantizer: random, exact .5 ties (range 255 * 2^e
  * makes the inverse scale a power of two), zeros, one value, huge, tiny,
- * all negative, and an infinite range (a zero row by contract). */
+ * all negative, an infinite range and a denormal one (zero rows by
+ * contract). */
 static void fill_row(float *a, size_t K, int kind)
 {
     const float p2 = ldexpf(1.0f, (int)(rnd() % 40) - 20);
@@ -351,6 +352,7 @@ static void fill_row(float *a, size_t K, int kind)
         case 5: v = frand() * 1e-38f; break;
         case 6: v = -fabsf(frand()) - 0.5f; break;
         case 7: v = (k & 1) ? 3e38f : -3e38f; break;
+        case 8: v = (k % 3) ? 1e-41f : 0.0f; break; /* denormal range: a zero row */
         default: v = (rnd() & 1) ? -0.0f : frand(); break;
         }
         a[k] = v;
@@ -361,7 +363,7 @@ static void test_sets_quantize_vs_ref(void **state)
 {
     (void)state;
     for (size_t ki = 0; ki < COUNT(Ks); ki++)
-        for (int kind = 0; kind < 9; kind++)
+        for (int kind = 0; kind < 10; kind++)
             for (int rep = 0; rep < 4; rep++) {
                 const size_t K = Ks[ki], M = 5, lda = K + 1, ldq = tr_qu8_row_bytes(K) + 64;
                 float *A = malloc(M * lda * 4);

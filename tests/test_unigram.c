@@ -100,23 +100,33 @@ static char g_tiny_dir[256];
  *   "c" is in no piece: unknown, score min(-6) - 10; runs of them merge;
  *   "<x>" is an added token with rstrip+lstrip only through its name
  *   <extra_id_0> (the slow T5Tokenizer's rule). */
-static const char *k_tiny_json =
-    "{\"version\":\"1.0\",\"added_tokens\":["
-    "{\"id\":0,\"content\":\"<pad>\",\"special\":true,\"lstrip\":false,\"rstrip\":false,"
-    "\"single_word\":false,\"normalized\":false},"
-    "{\"id\":1,\"content\":\"</s>\",\"special\":true,\"lstrip\":false,\"rstrip\":false,"
-    "\"single_word\":false,\"normalized\":false},"
-    "{\"id\":2,\"content\":\"<unk>\",\"special\":true,\"lstrip\":false,\"rstrip\":false,"
-    "\"single_word\":false,\"normalized\":false},"
-    "{\"id\":10,\"content\":\"<extra_id_0>\",\"special\":true,\"lstrip\":false,\"rstrip\":false,"
-    "\"single_word\":false,\"normalized\":false}],"
-    "\"normalizer\":null,"
-    "\"pre_tokenizer\":{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"WhitespaceSplit\"},"
+#define TINY_ADDED                                                                                 \
+    "{\"version\":\"1.0\",\"added_tokens\":["                                                      \
+    "{\"id\":0,\"content\":\"<pad>\",\"special\":true,\"lstrip\":false,\"rstrip\":false,"          \
+    "\"single_word\":false,\"normalized\":false},"                                                 \
+    "{\"id\":1,\"content\":\"</s>\",\"special\":true,\"lstrip\":false,\"rstrip\":false,"           \
+    "\"single_word\":false,\"normalized\":false},"                                                 \
+    "{\"id\":2,\"content\":\"<unk>\",\"special\":true,\"lstrip\":false,\"rstrip\":false,"          \
+    "\"single_word\":false,\"normalized\":false}"
+#define TINY_EXTRA_ID                                                                              \
+    ",{\"id\":10,\"content\":\"<extra_id_0>\",\"special\":true,\"lstrip\":false,"                  \
+    "\"rstrip\":false,\"single_word\":false,\"normalized\":false}"
+#define TINY_PRE_T5                                                                                \
+    "],\"normalizer\":null,"                                                                       \
+    "\"pre_tokenizer\":{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"WhitespaceSplit\"},"  \
     "{\"type\":\"Metaspace\",\"replacement\":\"\\u2581\",\"add_prefix_space\":true}]},"
-    "\"model\":{\"type\":\"Unigram\",\"unk_id\":2,\"vocab\":["
-    "[\"<pad>\",0.0],[\"</s>\",0.0],[\"<unk>\",0.0],[\"\\u2581\",-2.0],[\"a\",-3.0],"
-    "[\"b\",-3.0],[\"ab\",-4.0],[\"\\u2581ab\",-5.0],[\"\\u2581a\",-3.0],[\"\\u2581b\",-6.0],"
-    "[\"<extra_id_0>\",0.0]]}}";
+#define TINY_PRE_HF                                                                                \
+    "],\"normalizer\":null,"                                                                       \
+    "\"pre_tokenizer\":{\"type\":\"Metaspace\",\"replacement\":\"\\u2581\","                       \
+    "\"add_prefix_space\":true},"
+#define TINY_MODEL                                                                                 \
+    "\"model\":{\"type\":\"Unigram\",\"unk_id\":2,\"vocab\":["                                     \
+    "[\"<pad>\",0.0],[\"</s>\",0.0],[\"<unk>\",0.0],[\"\\u2581\",-2.0],[\"a\",-3.0],"              \
+    "[\"b\",-3.0],[\"ab\",-4.0],[\"\\u2581ab\",-5.0],[\"\\u2581a\",-3.0],[\"\\u2581b\",-6.0],"     \
+    "[\"<extra_id_0>\",0.0]]}}"
+static const char *k_tiny_json = TINY_ADDED TINY_EXTRA_ID TINY_PRE_T5 TINY_MODEL;
+/* without <extra_id_0> and WhitespaceSplit: not a T5 tokenizer */
+static const char *k_tiny_hf_json = TINY_ADDED TINY_PRE_HF TINY_MODEL;
 
 static int tiny_setup(void **state)
 {
@@ -216,6 +226,37 @@ static void test_core_spans_cap_utf8(void **state)
     uni_close(&u);
 }
 
+/* The same pieces without <extra_id_N> and without a T5 tokenizer_config:
+ * the Rust `tokenizers` semantics (XLM-R's). Expected ids by its rules:
+ * nothing trimmed, a "▁" in front unless the text starts with a space,
+ * every "▁" starts a word, runs of spaces collapse only through
+ * Replace(" {2,}"), which this file does not have. */
+static void test_core_hf_semantics(void **state)
+{
+    (void)state;
+    char dir[300], path[512];
+    snprintf(dir, sizeof dir, "%.250s_hf", g_tiny_dir);
+    mkdir(dir, 0700);
+    snprintf(path, sizeof path, "%s/tokenizer.json", dir);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(k_tiny_hf_json, f);
+    fclose(f);
+    uni u;
+    int rc = uni_open(&u, dir, TR_UNI_SOURCE_TOKENIZER_JSON);
+    remove(path);
+    rmdir(dir);
+    assert_int_equal(rc, TINYRANK_OK);
+    assert_int_equal(u.files.semantics, TR_UNIGRAM_HF_TOKENIZERS);
+    expect_text(&u, "ab", (const int32_t[]){7}, 1);
+    expect_text(&u, " ab", (const int32_t[]){7}, 1);           /* no second "▁" */
+    expect_text(&u, "ab ", (const int32_t[]){7, 3}, 2);        /* trailing "▁" kept */
+    expect_text(&u, "a  b", (const int32_t[]){8, 3, 3, 5}, 4); /* ▁a ▁ ▁b */
+    expect_text(&u, "b </s>", (const int32_t[]){3, 5, 3, 1}, 4);
+    expect_text(&u, "   ", (const int32_t[]){3, 3, 3}, 3);
+    uni_close(&u);
+}
+
 /* ---- ../shared: the real T5 vocabulary against the slow T5Tokenizer */
 
 static const char *t5_dir(char *buf, size_t len)
@@ -227,12 +268,12 @@ static const char *t5_dir(char *buf, size_t len)
     return buf;
 }
 
-#define REQUIRE_SHARED(dir)                                       \
-    char dir##_buf[4200];                                         \
-    const char *dir = t5_dir(dir##_buf, sizeof dir##_buf);        \
-    if (!dir) {                                                   \
-        printf("SKIPPED: ../shared not found\n");                 \
-        skip();                                                   \
+#define REQUIRE_SHARED(dir)                                                                        \
+    char dir##_buf[4200];                                                                          \
+    const char *dir = t5_dir(dir##_buf, sizeof dir##_buf);                                         \
+    if (!dir) {                                                                                    \
+        printf("SKIPPED: ../shared not found\n");                                                  \
+        skip();                                                                                    \
     }
 
 /* Runs every record of a JSONL file; ids_key: the reference ids; with_eos:
@@ -344,7 +385,9 @@ static void test_t5_sources_agree(void **state)
     assert_int_equal(a.pad_id, 0);
     /* the ids monoT5 scores with (pygaggle: token_false_id 6136, token_true_id 1176) */
     assert_int_equal(tr_unigram_files_find(&a, "\xe2\x96\x81true"), 1176);
-    assert_int_equal(tr_unigram_files_find(&a, "\xe2\x96\x81" "false"), 6136);
+    assert_int_equal(tr_unigram_files_find(&a, "\xe2\x96\x81"
+                                               "false"),
+                     6136);
     assert_int_equal(tr_unigram_files_find(&b, "<extra_id_0>"), 32099);
     assert_int_equal(tr_unigram_files_find(&b, "<extra_id_99>"), 32000);
     tr_unigram_files_free(&a);
@@ -491,7 +534,8 @@ static void test_t5_corrupt(void **state)
             bool t;
             const char *probe = "Ｈｅｌｌｏ ﬁ ½ Å ㈱ a\tb";
             tr_span sp = {probe, strlen(probe)};
-            assert_int_equal(tr_tokenizer_encode(&tok, &sp, 1, scratch, ids, 512, &n, &t), TINYRANK_OK);
+            assert_int_equal(tr_tokenizer_encode(&tok, &sp, 1, scratch, ids, 512, &n, &t),
+                             TINYRANK_OK);
             free(scratch);
         }
         free(fb);
@@ -511,11 +555,69 @@ static void test_t5_corrupt(void **state)
     tr_unigram_files_free(&f);
 }
 
+/* XLM-R (stretch): the Rust `tokenizers` library on its tokenizer.json is
+ * the reference (xlmr.ids.jsonl); every line must be equal. Lines 681 and
+ * 688 need Rust's per-grapheme-cluster charsmap (see unigram.h). */
+static void test_xlmr_lines(void **state)
+{
+    (void)state;
+    const char *shared = tok_shared_dir();
+    if (!shared) {
+        printf("SKIPPED: ../shared not found\n");
+        skip();
+    }
+    char dir[256], cmd[9000];
+    snprintf(dir, sizeof dir, "/tmp/tinyrank_xlmr_%d", (int)getpid());
+    mkdir(dir, 0700);
+    snprintf(cmd, sizeof cmd,
+             "gzip -dc '%s/tokenizers/xlm-roberta/tokenizer.json.gz' > '%s/tokenizer.json' && "
+             "cp '%s/tokenizers/xlm-roberta/tokenizer_config.json' '%s/'",
+             shared, dir, shared, dir);
+    if (system(cmd) != 0) {
+        printf("SKIPPED: gzip could not unpack the XLM-R tokenizer.json\n");
+        skip();
+    }
+    uni u;
+    assert_int_equal(uni_open(&u, dir, TR_UNI_SOURCE_TOKENIZER_JSON), TINYRANK_OK);
+    assert_int_equal(u.files.semantics, TR_UNIGRAM_HF_TOKENIZERS);
+    char path[4300];
+    snprintf(path, sizeof path, "%s/tokenizers/xlmr.ids.jsonl", shared);
+    tok_jsonl j;
+    assert_int_equal(tok_jsonl_load(&j, path), 0);
+    int32_t *ids = malloc(8192 * sizeof *ids);
+    size_t equal = 0;
+    for (size_t r = 0; r < j.n; r++) {
+        const tr_json *text = tr_json_get(j.rec[r], "text");
+        long long line = tr_json_get_int(j.rec[r], "line", -1);
+        int32_t *want = NULL;
+        long m = tok_json_ints(tr_json_get(j.rec[r], "ids"), &want);
+        size_t n;
+        bool trunc;
+        int rc = encode1(&u, text->string, text->len, ids, 8192, &n, &trunc);
+        if (rc == TINYRANK_OK && n == (size_t)m && memcmp(ids, want, n * sizeof *ids) == 0) {
+            equal++;
+        } else {
+            printf("xlmr line %lld differs\n", line);
+            same_ids(ids, n, want, (size_t)m);
+        }
+        free(want);
+    }
+    printf("xlmr.ids.jsonl: %zu/%zu lines equal\n", equal, j.n);
+    assert_int_equal(j.n, 823);
+    assert_int_equal(equal, 823);
+    free(ids);
+    tok_jsonl_free(&j);
+    uni_close(&u);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_core_rules),
         cmocka_unit_test(test_core_spans_cap_utf8),
+        cmocka_unit_test(test_core_hf_semantics),
         cmocka_unit_test(test_t5_from_spiece_model),
         cmocka_unit_test(test_t5_from_tokenizer_json),
         cmocka_unit_test(test_t5_sources_agree),
@@ -523,6 +625,7 @@ int main(void)
         cmocka_unit_test(test_t5_invalid_utf8),
         cmocka_unit_test(test_t5_long_word),
         cmocka_unit_test(test_t5_corrupt),
+        cmocka_unit_test(test_xlmr_lines),
     };
     return cmocka_run_group_tests(tests, tiny_setup, tiny_teardown);
 }

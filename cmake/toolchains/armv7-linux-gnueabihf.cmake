@@ -11,7 +11,11 @@ set(CMAKE_SYSTEM_PROCESSOR armv7l)
 
 set(TINYRANK_ARMV7_PREFIX arm-linux-gnueabihf CACHE STRING "Cross compiler prefix")
 set(CMAKE_C_COMPILER ${TINYRANK_ARMV7_PREFIX}-gcc)
-set(CMAKE_C_FLAGS_INIT "-march=armv7-a -mfloat-abi=hard -mfpu=vfpv3-d16")
+# _FILE_OFFSET_BITS=64: 64-bit off_t/ino_t in stat, readdir and mmap of the
+# host tools, so that they work on file systems with 64-bit inode numbers and
+# directory offsets (glibc's 32-bit readdir fails there with EOVERFLOW, as
+# seen under qemu-user on a 64-bit kernel) and on files over 2 GiB.
+set(CMAKE_C_FLAGS_INIT "-march=armv7-a -mfloat-abi=hard -mfpu=vfpv3-d16 -D_FILE_OFFSET_BITS=64")
 
 # Headers and libraries of the target: the cross sysroot of the toolchain
 # packages, and Debian multiarch for target libraries (libcmocka-dev:armhf).

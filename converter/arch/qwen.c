@@ -23,7 +23,9 @@
  *
  * int8: q/k/v/o, gate+up and down are int8 per output channel; the word
  * embedding is int8 per row. Kept f32: the norms, the biases and the 2-row
- * head (taken from the f32 embedding before it is quantized, when tied). */
+ * head (taken from the f32 embedding before it is quantized, when tied).
+ * With q->smooth, the input channels of q/k/v, gate/up and down are
+ * rescaled before quantization (qwen_smooth.c). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,30 @@
 
 #include "converter/arch/qwen.h"
 #include "tinyrank.h"
+
+/* --keep-f32: the weight kinds an int8 conversion leaves in float32. */
+static int read_keep_f32(tr_arch_ctx *c, tr_qwen_cfg *q)
+{
+    static const char *const kinds[] = {"q", "k", "v", "o", "gate_up", "down", "embed"};
+    bool *flags[] = {&q->q8_q, &q->q8_k, &q->q8_v, &q->q8_o, &q->q8_gate_up, &q->q8_down, &q->q8_embed};
+    const bool q8 = c->opt->dtype == TR_CONVERT_INT8;
+    for (size_t i = 0; i < 7; i++)
+        *flags[i] = q8;
+    const char *list = c->opt->keep_f32;
+    while (list != NULL && *list) {
+        size_t n = strcspn(list, ","), i = 0;
+        while (i < 7 && !(strlen(kinds[i]) == n && strncmp(kinds[i], list, n) == 0))
+            i++;
+        if (i == 7) {
+            snprintf(c->err, c->errlen, "--keep-f32: unknown weight kind \"%.*s\" (q, k, v, o, "
+                     "gate_up, down, embed)", (int)n, list);
+            return TINYRANK_ERR_INVALID_ARGUMENT;
+        }
+        *flags[i] = false;
+        list += n + (list[n] == ',');
+    }
+    return TINYRANK_OK;
+}
 
 static int read_config(tr_arch_ctx *c, bool qwen3, tr_qwen_cfg *q)
 {
@@ -51,6 +77,9 @@ static int read_config(tr_arch_ctx *c, bool qwen3, tr_qwen_cfg *q)
     /* Qwen2 always has q/k/v biases; Qwen3 has them only with attention_bias */
     q->qkv_bias = qwen3 ? tr_json_get_bool(j, "attention_bias", false) : true;
     q->tied = tr_json_get_bool(j, "tie_word_embeddings", false);
+    int rc = read_keep_f32(c, q);
+    if (rc != TINYRANK_OK)
+        return rc;
     if (q->layers < 1 || q->hidden < 1 || q->heads < 1 || q->kv_heads < 1 || q->inter < 1 ||
         q->vocab < 2 || q->head_dim < 2 || q->head_dim % 2 != 0 || q->heads % q->kv_heads != 0 ||
         q->layers > 1000 || q->hidden > 65536 || q->inter > 262144 || q->vocab > 10000000 ||
@@ -100,14 +129,41 @@ static int32_t fc_with(tr_arch_ctx *c, int32_t x, int32_t rows, const char *name
     return op.out < 0 ? -1 : tr_ir_op(c->ir, &op);
 }
 
-/* A Linear layer of the checkpoint: "<prefix>.weight" [n, k], bias optional. */
+/* W[r][j] *= s[j] for a [n, k] matrix (s NULL: nothing). */
+static void scale_columns(float *w, int64_t n, int64_t k, const float *s)
+{
+    for (int64_t r = 0; s != NULL && r < n; r++)
+        for (int64_t j = 0; j < k; j++)
+            w[r * k + j] *= s[j];
+}
+
+/* acc[j] = max(acc[j], max_r |W[r][j]|) over weight `name` [n, k]. */
+static int col_absmax(tr_arch_ctx *c, const char *name, int64_t n, int64_t k, float *acc)
+{
+    const int64_t shape[2] = {n, k};
+    float *w = tr_arch_load_f32(c, name, 2, shape);
+    if (w == NULL)
+        return -1;
+    for (int64_t r = 0; r < n; r++)
+        for (int64_t j = 0; j < k; j++)
+            acc[j] = fabsf(w[r * k + j]) > acc[j] ? fabsf(w[r * k + j]) : acc[j];
+    free(w);
+    return 0;
+}
+
+/* A Linear layer of the checkpoint: "<prefix>.weight" [n, k], bias optional;
+ * input channel j scaled by s[j] (NULL: 1). */
 static int32_t linear(tr_arch_ctx *c, int32_t x, const char *prefix, int64_t n, int64_t k,
-                      bool bias, bool q8)
+                      bool bias, bool q8, const float *s)
 {
     char name[256];
     const int64_t wshape[2] = {n, k}, bshape[1] = {n};
     snprintf(name, sizeof name, "%s.weight", prefix);
-    int32_t w = tr_arch_constant(c, name, 2, wshape, q8 ? TR_ARCH_I8_PACKED : TR_ARCH_F32);
+    float *wf = tr_arch_load_f32(c, name, 2, wshape);
+    scale_columns(wf, n, k, s);
+    int32_t w = wf == NULL ? -1
+                           : tr_arch_constant_from(c, name, 2, wshape, wf,
+                                                   q8 ? TR_ARCH_I8_PACKED : TR_ARCH_F32);
     int32_t b = -1;
     if (w >= 0 && bias) {
         snprintf(name, sizeof name, "%s.bias", prefix);
@@ -119,12 +175,16 @@ static int32_t linear(tr_arch_ctx *c, int32_t x, const char *prefix, int64_t n, 
     return w < 0 ? -1 : fc_with(c, x, TR_DIM_TOKENS, name, w, b, n);
 }
 
+/* RMSNorm; with s, gamma[j] /= s[j] (the smoothing of the next matrices). */
 static int32_t rmsnorm(tr_arch_ctx *c, int32_t x, int32_t rows, int64_t width, const char *weight,
-                       int64_t group, double eps)
+                       int64_t group, double eps, const float *s)
 {
     char name[256];
     const int64_t shape[1] = {group > 0 ? group : width};
-    int32_t g = tr_arch_constant(c, weight, 1, shape, TR_ARCH_F32);
+    float *gf = tr_arch_load_f32(c, weight, 1, shape);
+    for (int64_t j = 0; gf != NULL && s != NULL && j < shape[0]; j++)
+        gf[j] /= s[j];
+    int32_t g = gf == NULL ? -1 : tr_arch_constant_from(c, weight, 1, shape, gf, TR_ARCH_F32);
     if (g < 0)
         return -1;
     snprintf(name, sizeof name, "%s:out", weight);
@@ -155,7 +215,8 @@ static int32_t add(tr_arch_ctx *c, int32_t a, int32_t b, const char *name, int64
 
 /* gate_proj and up_proj stacked into one [2F, H] weight: GLU reads gate
  * outputs from columns [0, F) and up outputs from [F, 2F). */
-static int32_t gate_up(tr_arch_ctx *c, int32_t x, const char *p, const tr_qwen_cfg *q, bool q8)
+static int32_t gate_up(tr_arch_ctx *c, int32_t x, const char *p, const tr_qwen_cfg *q,
+                       const float *s_in, const float *s_down)
 {
     char name[256];
     const int64_t F = q->inter, H = q->hidden, shape[2] = {F, H}, fused[2] = {2 * F, H};
@@ -173,8 +234,15 @@ static int32_t gate_up(tr_arch_ctx *c, int32_t x, const char *p, const tr_qwen_c
     }
     memcpy(w + (size_t)(F * H), u, (size_t)(F * H) * sizeof(float));
     free(u);
+    scale_columns(w, 2 * F, H, s_in);
+    /* up row j / s_down[j]: the GLU output channel j (down's input) shrinks
+     * by s_down[j], and down's column j grows by it */
+    for (int64_t r = 0; s_down != NULL && r < F; r++)
+        for (int64_t j = 0; j < H; j++)
+            w[(F + r) * H + j] /= s_down[r];
     snprintf(name, sizeof name, "%s.mlp.gate_up_proj.weight", p);
-    int32_t wt = tr_arch_constant_from(c, name, 2, fused, w, q8 ? TR_ARCH_I8_PACKED : TR_ARCH_F32);
+    int32_t wt = tr_arch_constant_from(c, name, 2, fused, w,
+                                       q->q8_gate_up ? TR_ARCH_I8_PACKED : TR_ARCH_F32);
     snprintf(name, sizeof name, "%s.mlp.gate_up_proj:out", p);
     int32_t gu = wt < 0 ? -1 : fc_with(c, x, TR_DIM_TOKENS, name, wt, -1, 2 * F);
     if (gu < 0)
@@ -186,30 +254,86 @@ static int32_t gate_up(tr_arch_ctx *c, int32_t x, const char *p, const tr_qwen_c
     return op.out < 0 ? -1 : tr_ir_op(c->ir, &op);
 }
 
+/* The smoothing factors of layer l (qwen_smooth.c) for the int8 matrices:
+ * s_attn over q/k/v's input channels, s_mlp over gate/up's, s_down over
+ * down's; NULL where those matrices stay f32. */
+static int smooth_layer(tr_arch_ctx *c, const tr_qwen_cfg *q, int64_t l, const char *p,
+                        float **s_attn, float **s_mlp, float **s_down)
+{
+    const int64_t H = q->hidden, F = q->inter, d = q->head_dim;
+    const tr_qwen_smooth *sm = q->smooth;
+    char name[256];
+    float *wmax = calloc((size_t)(H > F ? H : F), sizeof(float));
+    int rc = wmax == NULL ? -2 : 0; /* -2: out of memory; -1: c->err says why */
+    if (rc == 0 && (q->q8_q || q->q8_k || q->q8_v)) {
+        static const char *const proj[3] = {"q_proj", "k_proj", "v_proj"};
+        for (int i = 0; i < 3 && rc == 0; i++) {
+            snprintf(name, sizeof name, "%s.self_attn.%s.weight", p, proj[i]);
+            rc = col_absmax(c, name, (i == 0 ? q->heads : q->kv_heads) * d, H, wmax);
+        }
+        if (rc == 0 && (*s_attn = malloc((size_t)H * sizeof(float))) == NULL)
+            rc = -2;
+        if (rc == 0)
+            tr_qwen_smooth_factors(sm->attn_in + l * H, wmax, (size_t)H, *s_attn);
+    }
+    if (rc == 0 && q->q8_gate_up) {
+        memset(wmax, 0, (size_t)H * sizeof(float));
+        snprintf(name, sizeof name, "%s.mlp.gate_proj.weight", p);
+        rc = col_absmax(c, name, F, H, wmax);
+        snprintf(name, sizeof name, "%s.mlp.up_proj.weight", p);
+        rc = rc == 0 ? col_absmax(c, name, F, H, wmax) : rc;
+        if (rc == 0 && (*s_mlp = malloc((size_t)H * sizeof(float))) == NULL)
+            rc = -2;
+        if (rc == 0)
+            tr_qwen_smooth_factors(sm->mlp_in + l * H, wmax, (size_t)H, *s_mlp);
+    }
+    if (rc == 0 && q->q8_down) {
+        memset(wmax, 0, (size_t)F * sizeof(float));
+        snprintf(name, sizeof name, "%s.mlp.down_proj.weight", p);
+        rc = col_absmax(c, name, H, F, wmax);
+        if (rc == 0 && (*s_down = malloc((size_t)F * sizeof(float))) == NULL)
+            rc = -2;
+        if (rc == 0)
+            tr_qwen_smooth_factors(sm->down_in + l * F, wmax, (size_t)F, *s_down);
+    }
+    free(wmax);
+    if (rc == -2)
+        snprintf(c->err, c->errlen, "out of memory smoothing %s", p);
+    if (rc != 0) {
+        free(*s_attn), free(*s_mlp), free(*s_down);
+        *s_attn = *s_mlp = *s_down = NULL;
+    }
+    return rc;
+}
+
 /* One decoder layer; returns its output (named "model.layers.<l>:out"). */
-static int32_t layer(tr_arch_ctx *c, int32_t x, int64_t l, const tr_qwen_cfg *q, bool q8)
+static int32_t layer(tr_arch_ctx *c, int32_t x, int64_t l, const tr_qwen_cfg *q)
 {
     tr_ir *ir = c->ir;
     char p[128], name[256];
     const int64_t H = q->hidden, d = q->head_dim, qw = q->heads * d, kvw = q->kv_heads * d;
     snprintf(p, sizeof p, "model.layers.%lld", (long long)l);
-    snprintf(name, sizeof name, "%s.input_layernorm.weight", p);
-    int32_t h = rmsnorm(c, x, TR_DIM_TOKENS, H, name, 0, q->eps);
-    snprintf(name, sizeof name, "%s.self_attn.q_proj", p);
-    int32_t qt = h < 0 ? -1 : linear(c, h, name, qw, H, q->qkv_bias, q8);
-    snprintf(name, sizeof name, "%s.self_attn.k_proj", p);
-    int32_t kt = qt < 0 ? -1 : linear(c, h, name, kvw, H, q->qkv_bias, q8);
-    snprintf(name, sizeof name, "%s.self_attn.v_proj", p);
-    int32_t vt = kt < 0 ? -1 : linear(c, h, name, kvw, H, q->qkv_bias, q8);
-    if (vt < 0)
+    float *s_attn = NULL, *s_mlp = NULL, *s_down = NULL;
+    if (q->smooth != NULL && smooth_layer(c, q, l, p, &s_attn, &s_mlp, &s_down) != 0)
         return -1;
+    int32_t out = -1;
+    snprintf(name, sizeof name, "%s.input_layernorm.weight", p);
+    int32_t h = rmsnorm(c, x, TR_DIM_TOKENS, H, name, 0, q->eps, s_attn);
+    snprintf(name, sizeof name, "%s.self_attn.q_proj", p);
+    int32_t qt = h < 0 ? -1 : linear(c, h, name, qw, H, q->qkv_bias, q->q8_q, s_attn);
+    snprintf(name, sizeof name, "%s.self_attn.k_proj", p);
+    int32_t kt = qt < 0 ? -1 : linear(c, h, name, kvw, H, q->qkv_bias, q->q8_k, s_attn);
+    snprintf(name, sizeof name, "%s.self_attn.v_proj", p);
+    int32_t vt = kt < 0 ? -1 : linear(c, h, name, kvw, H, q->qkv_bias, q->q8_v, s_attn);
+    if (vt < 0)
+        goto done;
     if (q->qwen3) {
         snprintf(name, sizeof name, "%s.self_attn.q_norm.weight", p);
-        qt = rmsnorm(c, qt, TR_DIM_TOKENS, qw, name, d, q->eps);
+        qt = rmsnorm(c, qt, TR_DIM_TOKENS, qw, name, d, q->eps, NULL);
         snprintf(name, sizeof name, "%s.self_attn.k_norm.weight", p);
-        kt = qt < 0 ? -1 : rmsnorm(c, kt, TR_DIM_TOKENS, kvw, name, d, q->eps);
+        kt = qt < 0 ? -1 : rmsnorm(c, kt, TR_DIM_TOKENS, kvw, name, d, q->eps, NULL);
         if (kt < 0)
-            return -1;
+            goto done;
     }
     snprintf(name, sizeof name, "%s.self_attn:q_rope", p);
     qt = rope(c, qt, q, q->heads, name);
@@ -221,7 +345,7 @@ static int32_t layer(tr_arch_ctx *c, int32_t x, int64_t l, const tr_qwen_cfg *q,
     snprintf(name, sizeof name, "%s.self_attn:cache_v", p);
     int32_t cv = ck < 0 ? -1 : act2d(ir, name, TR_DIM_TOKENS, kvw);
     if (cv < 0)
-        return -1;
+        goto done;
     ir->tensors[ck].kind = TR_TK_PERSISTENT;
     ir->tensors[cv].kind = TR_TK_PERSISTENT;
     snprintf(name, sizeof name, "%s.self_attn:out", p);
@@ -235,16 +359,21 @@ static int32_t layer(tr_arch_ctx *c, int32_t x, int64_t l, const tr_qwen_cfg *q,
     att.opt.attention.cache = true;
     int32_t a = att.out < 0 ? -1 : tr_ir_op(ir, &att);
     snprintf(name, sizeof name, "%s.self_attn.o_proj", p);
-    int32_t o = a < 0 ? -1 : linear(c, a, name, H, qw, false, q8);
+    int32_t o = a < 0 ? -1 : linear(c, a, name, H, qw, false, q->q8_o, NULL);
     snprintf(name, sizeof name, "%s:attn_residual", p);
     int32_t x1 = o < 0 ? -1 : add(c, x, o, name, H);
     snprintf(name, sizeof name, "%s.post_attention_layernorm.weight", p);
-    int32_t h2 = x1 < 0 ? -1 : rmsnorm(c, x1, TR_DIM_TOKENS, H, name, 0, q->eps);
-    int32_t g = h2 < 0 ? -1 : gate_up(c, h2, p, q, q8);
+    int32_t h2 = x1 < 0 ? -1 : rmsnorm(c, x1, TR_DIM_TOKENS, H, name, 0, q->eps, s_mlp);
+    int32_t g = h2 < 0 ? -1 : gate_up(c, h2, p, q, s_mlp, s_down);
     snprintf(name, sizeof name, "%s.mlp.down_proj", p);
-    int32_t dn = g < 0 ? -1 : linear(c, g, name, H, q->inter, false, q8);
+    int32_t dn = g < 0 ? -1 : linear(c, g, name, H, q->inter, false, q->q8_down, s_down);
     snprintf(name, sizeof name, "%s:out", p);
-    return dn < 0 ? -1 : add(c, x1, dn, name, H);
+    out = dn < 0 ? -1 : add(c, x1, dn, name, H);
+done:
+    free(s_attn);
+    free(s_mlp);
+    free(s_down);
+    return out;
 }
 
 /* The [2, H] head: rows `ids` (negative, positive) of lm_head.weight, or of
@@ -278,11 +407,13 @@ static int32_t head_rows(tr_arch_ctx *c, const tr_qwen_cfg *q, const float *emb,
     return tr_arch_constant_from(c, "score_head.weight", 2, hs, w, TR_ARCH_F32);
 }
 
-int tr_arch_qwen_graph(tr_arch_ctx *c, bool qwen3, const int32_t score_ids[2], tr_qwen_cfg *q)
+int tr_arch_qwen_graph(tr_arch_ctx *c, bool qwen3, const int32_t score_ids[2],
+                       const tr_qwen_smooth *smooth, tr_qwen_cfg *q)
 {
     int rc = read_config(c, qwen3, q);
     if (rc != TINYRANK_OK)
         return rc;
+    q->smooth = smooth;
     for (int i = 0; i < 2; i++)
         if (score_ids[i] < 0 || score_ids[i] >= q->vocab) {
             snprintf(c->err, c->errlen, "score token id %d is outside the vocabulary (%lld rows)",
@@ -316,7 +447,7 @@ int tr_arch_qwen_graph(tr_arch_ctx *c, bool qwen3, const int32_t score_ids[2], t
     int32_t head = head_rows(c, q, emb, score_ids);
     int32_t table = head < 0 ? -1
                              : tr_arch_constant_from(c, "model.embed_tokens.weight", 2, eshape, emb,
-                                                     q8 ? TR_ARCH_I8_ROWS : TR_ARCH_F32);
+                                                     q->q8_embed ? TR_ARCH_I8_ROWS : TR_ARCH_F32);
     if (head < 0)
         free(emb);
     if (table < 0)
@@ -327,7 +458,7 @@ int tr_arch_qwen_graph(tr_arch_ctx *c, bool qwen3, const int32_t score_ids[2], t
     for (int64_t l = 0; x >= 0 && l < q->layers; l++) {
         if (c->opt->progress)
             fprintf(stderr, "converting layer %lld/%lld\r", (long long)l + 1, (long long)q->layers);
-        x = layer(c, x, l, q, q8);
+        x = layer(c, x, l, q);
     }
     if (c->opt->progress)
         fprintf(stderr, "\n");
@@ -337,7 +468,9 @@ int tr_arch_qwen_graph(tr_arch_ctx *c, bool qwen3, const int32_t score_ids[2], t
     g.out = act2d(ir, "last_token", TR_DIM_SEQUENCES, H);
     g.opt.gather.pick = TR_PICK_LAST;
     int32_t last = g.out < 0 ? -1 : tr_ir_op(ir, &g);
-    int32_t nrm = last < 0 ? -1 : rmsnorm(c, last, TR_DIM_SEQUENCES, H, "model.norm.weight", 0, q->eps);
+    int32_t nrm = last < 0 ? -1
+                           : rmsnorm(c, last, TR_DIM_SEQUENCES, H, "model.norm.weight", 0, q->eps,
+                                     NULL);
     ir->output = nrm < 0 ? -1 : fc_with(c, nrm, TR_DIM_SEQUENCES, "score_head:out", head, -1, 2);
     if (ir->output < 0)
         return ir->oom ? TINYRANK_ERR_INTERNAL : TINYRANK_ERR_INVALID_ARGUMENT;

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "converter/arch/qwen.h"
+#include "converter/write/model_writer.h"
 #include "tinyrank.h"
 
 #define QWEN3_PREFIX                                                                             \
@@ -321,6 +322,9 @@ static int resolve_score_ids(tpl_builder *b, int32_t ids[2])
     return TINYRANK_OK;
 }
 
+static int fill_model(tr_arch_ctx *c, bool qwen3, tr_qwen_owned *own, const tpl_builder *bp,
+                      const int32_t score_ids[2], const tr_qwen_smooth *sm);
+
 void tr_qwen_owned_free(tr_qwen_owned *own)
 {
     if (own == NULL)
@@ -356,16 +360,8 @@ int tr_arch_qwen_build(tr_arch_ctx *c, bool qwen3, tr_qwen_owned *own)
         rc = TINYRANK_ERR_INVALID_ARGUMENT;
     }
     int32_t score_ids[2] = {-1, -1};
-    tr_qwen_cfg q;
     if (rc == TINYRANK_OK)
         rc = resolve_score_ids(&b, score_ids);
-    if (rc == TINYRANK_OK)
-        rc = tr_arch_qwen_graph(c, qwen3, score_ids, &q);
-    if (rc == TINYRANK_OK && (int64_t)own->bpe.count > q.vocab) {
-        snprintf(c->err, c->errlen, "tokenizer.json has %zu tokens but config.json vocab_size is %lld",
-                 own->bpe.count, (long long)q.vocab);
-        rc = TINYRANK_ERR_INVALID_ARGUMENT;
-    }
     /* texts borrowed from the custom JSON are copied before it is freed */
     if (rc == TINYRANK_OK && custom != NULL) {
         const char **texts[] = {&b.name, &b.default_instruction};
@@ -376,7 +372,56 @@ int tr_arch_qwen_build(tr_arch_ctx *c, bool qwen3, tr_qwen_owned *own)
     tr_json_free(custom);
     if (rc != TINYRANK_OK)
         return rc;
+    if (c->opt->dtype != TR_CONVERT_INT8 || !c->opt->smooth)
+        return fill_model(c, qwen3, own, &b, score_ids, NULL);
 
+    /* int8: the f32 model first, run over calibration text for the
+     * activation ranges of the scale migration (qwen_smooth.c) */
+    tr_convert_options o32 = *c->opt;
+    o32.dtype = TR_CONVERT_F32;
+    o32.progress = 0;
+    tr_ir ir32;
+    tr_ir_init(&ir32);
+    tr_arch_ctx c32 = *c;
+    c32.opt = &o32;
+    c32.ir = &ir32;
+    snprintf(ir32.name, sizeof ir32.name, "calibration");
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.calibration.trk", c->opt->output_path);
+    tr_qwen_smooth sm;
+    memset(&sm, 0, sizeof sm);
+    if (c->opt->progress)
+        fprintf(stderr, "int8: calibrating the scale migration on the f32 model\n");
+    rc = fill_model(&c32, qwen3, own, &b, score_ids, NULL);
+    if (rc == TINYRANK_OK)
+        rc = tr_model_write(&ir32, tmp, 0, c->err, c->errlen);
+    sm.layers = ir32.num_layers;
+    sm.hidden = ir32.hidden;
+    sm.inter = ir32.intermediate;
+    tr_ir_free(&ir32);
+    if (rc == TINYRANK_OK)
+        rc = tr_qwen_calibrate(tmp, &sm, c->err, c->errlen);
+    remove(tmp);
+    if (rc == TINYRANK_OK)
+        rc = fill_model(c, qwen3, own, &b, score_ids, &sm);
+    tr_qwen_smooth_free(&sm);
+    return rc;
+}
+
+/* The graph, tokenizer, template and score into c->ir. */
+static int fill_model(tr_arch_ctx *c, bool qwen3, tr_qwen_owned *own, const tpl_builder *bp,
+                      const int32_t score_ids[2], const tr_qwen_smooth *sm)
+{
+    const tpl_builder b = *bp;
+    tr_qwen_cfg q;
+    int rc = tr_arch_qwen_graph(c, qwen3, score_ids, sm, &q);
+    if (rc == TINYRANK_OK && (int64_t)own->bpe.count > q.vocab) {
+        snprintf(c->err, c->errlen, "tokenizer.json has %zu tokens but config.json vocab_size is %lld",
+                 own->bpe.count, (long long)q.vocab);
+        rc = TINYRANK_ERR_INVALID_ARGUMENT;
+    }
+    if (rc != TINYRANK_OK)
+        return rc;
     tr_ir *ir = c->ir;
     tr_bpe_files_fill_ir(&own->bpe, &ir->tok);
     ir->tok.pad_id = tr_bpe_files_find(&own->bpe, "<|endoftext|>");

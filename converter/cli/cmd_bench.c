@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "graph/model_view.h"
 
 enum { OPT_MODEL = 1, OPT_PAIRS, OPT_TOKENS, OPT_RUNS,
        OPT_JSON, OPT_HELP };
@@ -160,6 +161,9 @@ int tr_cli_bench(int argc, char **argv)
     tr_cli_model m;
     if (tr_cli_model_open(&m, model_path) != TINYRANK_OK)
         return 1;
+    /* MVP-style models score a call's passages together: one batch for all */
+    if (tr_model_scores_one_list(m.model) && params.max_batch < pairs)
+        params.max_batch = pairs > 4096 ? 4096 : pairs;
     tr_cli_session s;
     if (tr_cli_session_open(&s, &m, &params) != TINYRANK_OK) {
         tr_cli_model_close(&m);

@@ -5,7 +5,8 @@
 #include "converter/convert.h"
 
 enum { OPT_OUT = 1, OPT_DTYPE, OPT_NAME, OPT_MAXLEN, OPT_QUIET, OPT_HELP, OPT_TEMPLATE,
-       OPT_TEMPLATE_FILE, OPT_INSTRUCTION, OPT_SCORE_TOKENS, OPT_TRUNCATION };
+       OPT_TEMPLATE_FILE, OPT_INSTRUCTION, OPT_SCORE_TOKENS, OPT_TRUNCATION, OPT_KEEP_F32,
+       OPT_SMOOTH };
 
 static const tr_cli_opt opts[] = {
     {"-o", 1, OPT_OUT},          {"--output", 1, OPT_OUT},   {"--dtype", 1, OPT_DTYPE},
@@ -13,7 +14,8 @@ static const tr_cli_opt opts[] = {
     {"--quiet", 0, OPT_QUIET},   {"-h", 0, OPT_HELP},        {"--help", 0, OPT_HELP},
     {"--template", 1, OPT_TEMPLATE},       {"--template-file", 1, OPT_TEMPLATE_FILE},
     {"--instruction", 1, OPT_INSTRUCTION}, {"--score-tokens", 1, OPT_SCORE_TOKENS},
-    {"--truncation", 1, OPT_TRUNCATION},
+    {"--truncation", 1, OPT_TRUNCATION},   {"--keep-f32", 1, OPT_KEEP_F32},
+    {"--smooth", 0, OPT_SMOOTH},
     {NULL, 0, 0},
 };
 
@@ -73,6 +75,12 @@ int tr_cli_convert(int argc, char **argv)
             break;
         case OPT_TRUNCATION:
             o.truncation = v;
+            break;
+        case OPT_KEEP_F32:
+            o.keep_f32 = v;
+            break;
+        case OPT_SMOOTH:
+            o.smooth = 1;
             break;
         case OPT_HELP:
             tr_cli_usage(stdout);

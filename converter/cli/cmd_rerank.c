@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "graph/model_view.h"
 #include "passages.h"
 
 enum {
@@ -122,6 +123,10 @@ int tr_cli_rerank(int argc, char **argv)
         tr_passages_free(&p);
         return 1;
     }
+    /* MVP-style models score all passages of a call together (one candidate
+     * list): the batch must hold them all */
+    if (tr_model_scores_one_list(m.model) && (size_t)params.max_batch < p.count)
+        params.max_batch = p.count > 4096 ? 4096 : (int)p.count;
     tr_cli_session s;
     if (tr_cli_session_open(&s, &m, &params) != TINYRANK_OK) {
         tr_cli_model_close(&m);

@@ -119,7 +119,8 @@ static int parse_piece(const uint8_t *d, size_t n, tr_unigram_files *f, size_t i
         const uint8_t *data = NULL;
         size_t len = 0;
         if (!pb_field(&r, &field, &wire, &v, &data, &len))
-            return fail(err, errlen, TINYRANK_ERR_CORRUPT_MODEL, "spiece.model: piece %zu is malformed", i);
+            return fail(err, errlen, TINYRANK_ERR_CORRUPT_MODEL,
+                        "spiece.model: piece %zu is malformed", i);
         if (field == 1 && wire == 2) {
             s = data;
             slen = len;
@@ -142,7 +143,8 @@ static int parse_piece(const uint8_t *d, size_t n, tr_unigram_files *f, size_t i
     return TINYRANK_OK;
 }
 
-static int parse_normalizer(const uint8_t *d, size_t n, tr_unigram_files *f, char *err, size_t errlen)
+static int parse_normalizer(const uint8_t *d, size_t n, tr_unigram_files *f, char *err,
+                            size_t errlen)
 {
     pb r = {d, d + n};
     while (r.p < r.end) {
@@ -151,7 +153,8 @@ static int parse_normalizer(const uint8_t *d, size_t n, tr_unigram_files *f, cha
         const uint8_t *data = NULL;
         size_t len = 0;
         if (!pb_field(&r, &field, &wire, &v, &data, &len))
-            return fail(err, errlen, TINYRANK_ERR_CORRUPT_MODEL, "spiece.model: normalizer_spec is malformed");
+            return fail(err, errlen, TINYRANK_ERR_CORRUPT_MODEL,
+                        "spiece.model: normalizer_spec is malformed");
         if (field == 2 && wire == 2) {
             free(f->charsmap);
             f->charsmap = malloc(len ? len : 1);
@@ -168,7 +171,8 @@ static int parse_normalizer(const uint8_t *d, size_t n, tr_unigram_files *f, cha
                         "spiece.model: escape_whitespaces=false is not supported");
         } else if (field == 6 && wire == 2 && len > 0) {
             return fail(err, errlen, TINYRANK_ERR_UNSUPPORTED,
-                        "spiece.model: normalization_rule_tsv is not supported (only precompiled charsmaps)");
+                        "spiece.model: normalization_rule_tsv is not supported (only precompiled "
+                        "charsmaps)");
         }
     }
     return TINYRANK_OK;
@@ -183,7 +187,8 @@ static int parse_trainer(const uint8_t *d, size_t n, char *err, size_t errlen)
         const uint8_t *data = NULL;
         size_t len = 0;
         if (!pb_field(&r, &field, &wire, &v, &data, &len))
-            return fail(err, errlen, TINYRANK_ERR_CORRUPT_MODEL, "spiece.model: trainer_spec is malformed");
+            return fail(err, errlen, TINYRANK_ERR_CORRUPT_MODEL,
+                        "spiece.model: trainer_spec is malformed");
         if (field == 3 && wire == 0 && v != 1)
             return fail(err, errlen, TINYRANK_ERR_UNSUPPORTED,
                         "spiece.model: model_type %llu is not UNIGRAM", (unsigned long long)v);
@@ -296,7 +301,8 @@ static int read_normalizer(const tr_json *nz, tr_unigram_files *f, char *err, si
     if (strcmp(type, "Sequence") == 0) {
         const tr_json *list = tr_json_get(nz, "normalizers");
         if (!list || list->type != TR_JSON_ARRAY)
-            return fail(err, errlen, TINYRANK_ERR_CORRUPT_MODEL, "tokenizer.json: bad normalizer Sequence");
+            return fail(err, errlen, TINYRANK_ERR_CORRUPT_MODEL,
+                        "tokenizer.json: bad normalizer Sequence");
         for (size_t i = 0; i < list->len; i++) {
             int rc = read_normalizer(&list->items[i], f, err, errlen);
             if (rc != TINYRANK_OK)
@@ -315,8 +321,10 @@ static int read_normalizer(const tr_json *nz, tr_unigram_files *f, char *err, si
     if (strcmp(type, "Replace") == 0) {
         const tr_json *pat = tr_json_get(nz, "pattern");
         const char *re = pat ? tr_json_get_string(pat, "Regex", "") : "";
-        if (strcmp(re, " {2,}") == 0 && strcmp(tr_json_get_string(nz, "content", ""), " ") == 0)
+        if (strcmp(re, " {2,}") == 0 && strcmp(tr_json_get_string(nz, "content", ""), " ") == 0) {
+            f->collapse_spaces = true;
             return TINYRANK_OK;
+        }
     }
     return fail(err, errlen, TINYRANK_ERR_UNSUPPORTED,
                 "tokenizer.json: normalizer %s is not supported for Unigram", type);
@@ -326,29 +334,35 @@ static int read_normalizer(const tr_json *nz, tr_unigram_files *f, char *err, si
 static int read_pre_tokenizer(const tr_json *pt, tr_unigram_files *f, char *err, size_t errlen)
 {
     if (pt == NULL || pt->type == TR_JSON_NULL)
-        return fail(err, errlen, TINYRANK_ERR_UNSUPPORTED, "tokenizer.json: Unigram without Metaspace");
+        return fail(err, errlen, TINYRANK_ERR_UNSUPPORTED,
+                    "tokenizer.json: Unigram without Metaspace");
     const char *type = tr_json_get_string(pt, "type", "");
     if (strcmp(type, "Sequence") == 0) {
         const tr_json *list = tr_json_get(pt, "pretokenizers");
         if (!list || list->type != TR_JSON_ARRAY)
-            return fail(err, errlen, TINYRANK_ERR_CORRUPT_MODEL, "tokenizer.json: bad pre_tokenizer Sequence");
+            return fail(err, errlen, TINYRANK_ERR_CORRUPT_MODEL,
+                        "tokenizer.json: bad pre_tokenizer Sequence");
         int rc = TINYRANK_ERR_UNSUPPORTED;
         for (size_t i = 0; i < list->len; i++) {
             const char *t = tr_json_get_string(&list->items[i], "type", "");
-            if (strcmp(t, "WhitespaceSplit") == 0)
+            if (strcmp(t, "WhitespaceSplit") == 0) {
+                f->whitespace_split = true;
                 continue;
+            }
             rc = read_pre_tokenizer(&list->items[i], f, err, errlen);
             if (rc != TINYRANK_OK)
                 return rc;
         }
-        return rc == TINYRANK_OK ? rc
-                                 : fail(err, errlen, rc, "tokenizer.json: Unigram without Metaspace");
+        return rc == TINYRANK_OK
+                   ? rc
+                   : fail(err, errlen, rc, "tokenizer.json: Unigram without Metaspace");
     }
     if (strcmp(type, "Metaspace") != 0)
         return fail(err, errlen, TINYRANK_ERR_UNSUPPORTED,
                     "tokenizer.json: pre_tokenizer %s is not supported for Unigram", type);
     if (strcmp(tr_json_get_string(pt, "replacement", "\xe2\x96\x81"), "\xe2\x96\x81") != 0)
-        return fail(err, errlen, TINYRANK_ERR_UNSUPPORTED, "tokenizer.json: Metaspace replacement is not U+2581");
+        return fail(err, errlen, TINYRANK_ERR_UNSUPPORTED,
+                    "tokenizer.json: Metaspace replacement is not U+2581");
     const char *scheme = tr_json_get_string(pt, "prepend_scheme", NULL);
     if (scheme != NULL)
         f->add_dummy_prefix = strcmp(scheme, "never") != 0;
@@ -379,7 +393,8 @@ static int parse_tokenizer_json(const char *path, tr_unigram_files *f, tr_json *
         goto out;
     }
     if (tr_json_get_bool(model, "byte_fallback", false)) {
-        rc = fail(err, errlen, TINYRANK_ERR_UNSUPPORTED, "%s: byte_fallback is not supported", path);
+        rc =
+            fail(err, errlen, TINYRANK_ERR_UNSUPPORTED, "%s: byte_fallback is not supported", path);
         goto out;
     }
     if (!vocab || vocab->type != TR_JSON_ARRAY || vocab->len == 0) {
@@ -391,12 +406,17 @@ static int parse_tokenizer_json(const char *path, tr_unigram_files *f, tr_json *
         goto out;
     }
     f->count = vocab->len;
+    f->scores64 = calloc(vocab->len, sizeof *f->scores64);
+    if (!f->scores64) {
+        rc = fail(err, errlen, TINYRANK_ERR_INTERNAL, "out of memory");
+        goto out;
+    }
     for (size_t i = 0; i < vocab->len; i++) {
         const tr_json *e = &vocab->items[i];
         if (e->type != TR_JSON_ARRAY || e->len != 2 || e->items[0].type != TR_JSON_STRING ||
             e->items[0].len == 0 || e->items[1].type != TR_JSON_NUMBER) {
-            rc = fail(err, errlen, TINYRANK_ERR_CORRUPT_MODEL, "%s: vocab entry %zu is not [piece, score]",
-                      path, i);
+            rc = fail(err, errlen, TINYRANK_ERR_CORRUPT_MODEL,
+                      "%s: vocab entry %zu is not [piece, score]", path, i);
             goto out;
         }
         f->tokens[i] = dup_bytes(e->items[0].string, e->items[0].len);
@@ -406,6 +426,7 @@ static int parse_tokenizer_json(const char *path, tr_unigram_files *f, tr_json *
         }
         f->lens[i] = e->items[0].len;
         f->scores[i] = (float)e->items[1].number;
+        f->scores64[i] = e->items[1].number;
         f->types[i] = TR_PIECE_NORMAL;
     }
     long long unk = tr_json_get_int(model, "unk_id", -1);
@@ -513,6 +534,13 @@ static int put_added(tr_unigram_files *f, long long id, const char *s, size_t n,
         float *sc = realloc(f->scores, c * sizeof *sc);
         if (sc)
             f->scores = sc;
+        if (f->scores64) {
+            double *s64 = realloc(f->scores64, c * sizeof *s64);
+            if (!s64)
+                return fail(err, errlen, TINYRANK_ERR_INTERNAL, "out of memory");
+            f->scores64 = s64;
+            s64[id] = 0.0;
+        }
         uint8_t *ty = realloc(f->types, c);
         if (ty)
             f->types = ty;
@@ -547,6 +575,7 @@ void tr_unigram_files_free(tr_unigram_files *f)
     free(f->tokens);
     free(f->lens);
     free(f->scores);
+    free(f->scores64);
     free(f->types);
     free(f->charsmap);
     free(f->added);
@@ -562,7 +591,8 @@ static char *join(const char *dir, const char *name)
     return p;
 }
 
-int tr_unigram_files_load(const char *dir, int source, tr_unigram_files *f, char *err, size_t errlen)
+int tr_unigram_files_load(const char *dir, int source, tr_unigram_files *f, char *err,
+                          size_t errlen)
 {
     memset(f, 0, sizeof *f);
     f->unk_id = f->eos_id = f->pad_id = f->bos_id = -1;
@@ -606,7 +636,8 @@ int tr_unigram_files_load(const char *dir, int source, tr_unigram_files *f, char
         for (int k = 0; k < 3 && rc == TINYRANK_OK; k++) {
             int32_t id = tr_unigram_files_find(f, specials[k]);
             if (id >= 0)
-                rc = put_added(f, id, specials[k], strlen(specials[k]), TR_ADDED_SPECIAL, err, errlen);
+                rc = put_added(f, id, specials[k], strlen(specials[k]), TR_ADDED_SPECIAL, err,
+                               errlen);
         }
         long long extra = cfg ? tr_json_get_int(cfg, "extra_ids", 100) : 100;
         if (extra < 0 || extra > 4000) {
@@ -622,30 +653,52 @@ int tr_unigram_files_load(const char *dir, int source, tr_unigram_files *f, char
         }
     } else {
         rc = parse_tokenizer_json(tj, f, &added, err, errlen);
+        /* whose rules: see unigram_files.h */
+        bool t5 = cfg && strcmp(tr_json_get_string(cfg, "tokenizer_class", ""), "T5Tokenizer") == 0;
+        for (size_t i = 0; rc == TINYRANK_OK && added && i < added->len; i++) {
+            const tr_json *content = tr_json_get(&added->items[i], "content");
+            if (content && content->type == TR_JSON_STRING &&
+                is_extra_id(content->string, content->len))
+                t5 = true;
+        }
+        if (rc == TINYRANK_OK && !t5) {
+            if (f->whitespace_split) {
+                rc = fail(
+                    err, errlen, TINYRANK_ERR_UNSUPPORTED,
+                    "%s: WhitespaceSplit before Metaspace is supported for T5 tokenizers only", tj);
+                goto out;
+            }
+            f->semantics = TR_UNIGRAM_HF_TOKENIZERS;
+            f->remove_extra_whitespaces = false;
+        }
         for (size_t i = 0; rc == TINYRANK_OK && added && i < added->len; i++) {
             const tr_json *a = &added->items[i];
             const tr_json *content = tr_json_get(a, "content");
             if (!content || content->type != TR_JSON_STRING || content->len == 0) {
-                rc = fail(err, errlen, TINYRANK_ERR_CORRUPT_MODEL, "%s: added token %zu has no content", tj, i);
+                rc = fail(err, errlen, TINYRANK_ERR_CORRUPT_MODEL,
+                          "%s: added token %zu has no content", tj, i);
                 break;
             }
             unsigned flags = json_flags(a);
-            if (is_extra_id(content->string, content->len)) /* the slow T5Tokenizer's rule */
+            if (t5 && is_extra_id(content->string, content->len)) /* the slow T5Tokenizer's rule */
                 flags |= TR_ADDED_LSTRIP | TR_ADDED_RSTRIP;
-            rc = put_added(f, tr_json_get_int(a, "id", -1), content->string, content->len, flags, err, errlen);
+            rc = put_added(f, tr_json_get_int(a, "id", -1), content->string, content->len, flags,
+                           err, errlen);
         }
     }
     if (rc != TINYRANK_OK)
         goto out;
     /* tokenizer_config.json's added_tokens_decoder overrides the flags */
     const tr_json *dec = cfg ? tr_json_get(cfg, "added_tokens_decoder") : NULL;
-    for (size_t i = 0; dec && dec->type == TR_JSON_OBJECT && i < dec->len && rc == TINYRANK_OK; i++) {
+    for (size_t i = 0; dec && dec->type == TR_JSON_OBJECT && i < dec->len && rc == TINYRANK_OK;
+         i++) {
         const tr_json *a = &dec->items[i];
         const tr_json *content = tr_json_get(a, "content");
         char *end;
         long long id = strtoll(dec->keys[i], &end, 10);
         if (*end != '\0' || !content || content->type != TR_JSON_STRING || content->len == 0) {
-            rc = fail(err, errlen, TINYRANK_ERR_CORRUPT_MODEL, "%s: bad added_tokens_decoder entry", tc);
+            rc = fail(err, errlen, TINYRANK_ERR_CORRUPT_MODEL, "%s: bad added_tokens_decoder entry",
+                      tc);
             break;
         }
         rc = put_added(f, id, content->string, content->len, json_flags(a), err, errlen);
@@ -657,6 +710,8 @@ int tr_unigram_files_load(const char *dir, int source, tr_unigram_files *f, char
     const char *pad = cfg ? tr_json_get_string(cfg, "pad_token", "<pad>") : "<pad>";
     f->eos_id = tr_unigram_files_find(f, eos);
     f->pad_id = tr_unigram_files_find(f, pad);
+    const char *bos = cfg ? tr_json_get_string(cfg, "bos_token", NULL) : NULL;
+    f->bos_id = bos ? tr_unigram_files_find(f, bos) : -1; /* T5 has none */
 out:
     if (added)
         tr_json_free(added);
@@ -679,6 +734,9 @@ void tr_unigram_files_fill_ir(const tr_unigram_files *f, tr_ir_tokenizer *tk)
     tk->charsmap_len = f->charsmap_len;
     tk->add_dummy_prefix = f->add_dummy_prefix;
     tk->remove_extra_whitespaces = f->remove_extra_whitespaces;
+    tk->unigram_semantics = f->semantics;
+    tk->collapse_spaces = f->collapse_spaces;
+    tk->scores_f64 = f->semantics == TR_UNIGRAM_HF_TOKENIZERS ? f->scores64 : NULL;
     tk->unk_id = f->unk_id;
     tk->cls_id = tk->sep_id = -1;
     tk->pad_id = f->pad_id;

@@ -11,7 +11,13 @@
  * pieces - 1 + extra_ids - i. In both cases <extra_id_N> strip the
  * whitespace on both sides (lstrip = rstrip = true: the slow T5Tokenizer
  * creates them so, whatever tokenizer.json says) unless
- * tokenizer_config.json's added_tokens_decoder gives their flags. */
+ * tokenizer_config.json's added_tokens_decoder gives their flags.
+ *
+ * Semantics: sentencepiece's (the slow tokenizer) for spiece.model, and
+ * for a tokenizer.json of a T5 tokenizer (tokenizer_class T5Tokenizer in
+ * tokenizer_config.json, or <extra_id_N> added tokens); any other
+ * tokenizer.json (XLM-R) follows the Rust `tokenizers` library, whose
+ * results are what fast/ONNX pipelines of those models see. */
 #ifndef TR_HF_UNIGRAM_FILES_H
 #define TR_HF_UNIGRAM_FILES_H
 
@@ -26,7 +32,7 @@
 enum { TR_UNI_SOURCE_AUTO = 0, TR_UNI_SOURCE_TOKENIZER_JSON = 1, TR_UNI_SOURCE_SPIECE_MODEL = 2 };
 
 typedef struct tr_unigram_files {
-    char **tokens;  /* count pieces in id order, NUL-terminated UTF-8 */
+    char **tokens; /* count pieces in id order, NUL-terminated UTF-8 */
     size_t *lens;
     size_t count;
     float *scores;
@@ -34,6 +40,10 @@ typedef struct tr_unigram_files {
     uint8_t *charsmap;
     size_t charsmap_len;
     bool add_dummy_prefix, remove_extra_whitespaces;
+    uint8_t semantics;     /* TR_UNIGRAM_SENTENCEPIECE or TR_UNIGRAM_HF_TOKENIZERS */
+    bool collapse_spaces;  /* tokenizer.json: Replace(" {2,}", " ") */
+    bool whitespace_split; /* tokenizer.json: WhitespaceSplit before Metaspace */
+    double *scores64;      /* tokenizer.json: the scores as written (count) */
     int32_t unk_id, eos_id, pad_id, bos_id; /* -1: none */
     tr_ir_added_token *added;               /* sorted by id */
     size_t n_added;

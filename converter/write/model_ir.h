@@ -60,6 +60,9 @@ typedef struct tr_ir_tokenizer {
     size_t charsmap_len;
     const uint8_t *piece_types; /* count entries, TR_PIECE_* (tokenizer/unigram.h) */
     bool add_dummy_prefix, remove_extra_whitespaces;
+    uint8_t unigram_semantics; /* TR_UNIGRAM_SENTENCEPIECE / _HF_TOKENIZERS */
+    bool collapse_spaces;
+    const double *scores_f64; /* HF_TOKENIZERS: count entries, or NULL */
 } tr_ir_tokenizer;
 
 /* A part of a template segment (borrowed text). */

@@ -170,8 +170,11 @@ static tr_fbn *build_tokenizer(tr_fbb *b, const tr_ir_tokenizer *tk, int *rc)
     if (tk->kind == TR_TOKENIZER_BYTE_LEVEL_BPE) {
         tr_fbn *bpe = tr_fbb_table(b);
         tr_fbt_child(bpe, F_BPE_MERGES, i32_vec(b, tk->merges, 2 * tk->n_merges));
-        tr_fbt_child(bpe, F_BPE_MERGE_IDS, i32_vec(b, tk->merge_ids, tk->n_merges));
-        tr_fbt_child(bpe, F_BPE_MERGE_ORDER, tr_fbb_vec(b, tk->merge_order, tk->n_merges, 4, 4));
+        /* absent tables make the runtime refuse the model (never a crash) */
+        if (tk->merge_ids && tk->merge_order) {
+            tr_fbt_child(bpe, F_BPE_MERGE_IDS, i32_vec(b, tk->merge_ids, tk->n_merges));
+            tr_fbt_child(bpe, F_BPE_MERGE_ORDER, tr_fbb_vec(b, tk->merge_order, tk->n_merges, 4, 4));
+        }
         tr_fbt_child(bpe, F_BPE_BYTE_IDS, i32_vec(b, tk->byte_ids, tk->byte_ids ? 256 : 0));
         tr_fbt_child(t, F_TOK_BPE, bpe);
     }
@@ -182,6 +185,10 @@ static tr_fbn *build_tokenizer(tr_fbb *b, const tr_ir_tokenizer *tk, int *rc)
         tr_fbt_child(uni, F_UNIGRAM_PIECE_TYPES, tr_fbb_vec(b, tk->piece_types, tk->count, 1, 1));
         tr_fbt_u8(uni, F_UNIGRAM_ADD_DUMMY_PREFIX, tk->add_dummy_prefix);
         tr_fbt_u8(uni, F_UNIGRAM_REMOVE_EXTRA_WS, tk->remove_extra_whitespaces);
+        tr_fbt_u8(uni, F_UNIGRAM_SEMANTICS, tk->unigram_semantics);
+        tr_fbt_u8(uni, F_UNIGRAM_COLLAPSE_SPACES, tk->collapse_spaces);
+        if (tk->scores_f64)
+            tr_fbt_child(uni, F_UNIGRAM_SCORES_F64, tr_fbb_vec(b, tk->scores_f64, tk->count, 8, 8));
         tr_fbt_child(t, F_TOK_UNIGRAM, uni);
     }
     return t;

@@ -132,6 +132,9 @@ for cpu in $CPUS; do
     fi
 done
 
+section "size report"
+/usr/bin/python3 "$ROOT/benchmarks/size_report.py" --baremetal-build "$B" || fail "size report"
+
 if [ "${#FAILED[@]}" -gt 0 ]; then
     echo "run-qemu: FAILED: $(printf '[%s] ' "${FAILED[@]}")"
     exit 1

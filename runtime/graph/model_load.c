@@ -288,6 +288,26 @@ static int verify_operators(tinyrank_model *m)
     return TINYRANK_OK;
 }
 
+/* A PERSISTENT tensor (a decoder's K/V cache) has max_length rows, not a
+ * batch's: only a cache input (4 or 5) of one cache-keeping ATTENTION may
+ * read it (the prefix run stores that op's keys or values there). */
+static bool persistent_use_ok(const tinyrank_model *m, int32_t t)
+{
+    tr_node n;
+    int uses = 0;
+    for (uint32_t i = 0; i < m->operators.count; i++) {
+        if (!tr_model_node(m, i, &n))
+            return false;
+        for (int k = 0; k < n.n_in; k++)
+            if (n.in[k] == t) {
+                if (n.code != TR_OP_ATTENTION || !n.opt.attention.cache || (k != 4 && k != 5))
+                    return false;
+                uses++;
+            }
+    }
+    return uses <= 1;
+}
+
 static int verify_graph_io(tinyrank_model *m)
 {
     tr_tensor t;
@@ -295,7 +315,9 @@ static int verify_graph_io(tinyrank_model *m)
     for (uint32_t i = 0; i < m->tensors.count; i++) {
         if (!tr_model_tensor(m, i, &t))
             CORRUPT("tensor %u is malformed", i);
-        /* PERSISTENT tensors (decoders' K/V caches) are checked by the ops reading them */
+        if (t.kind == TR_TK_PERSISTENT && !persistent_use_ok(m, (int32_t)i))
+            CORRUPT("persistent tensor %u is read by something else than one attention's cache "
+                    "input", i);
         if (t.kind == TR_TK_INPUT && (int32_t)i != io[0] && (int32_t)i != io[1] && (int32_t)i != io[2] &&
             (int32_t)i != m->decoder_ids)
             CORRUPT("input tensor %u has no role (token, type, position or decoder ids)", i);

@@ -55,3 +55,15 @@ const char *tr_model_operator_name(const tinyrank_model *m, size_t i)
     const tr_op_def *def = tr_op_lookup(n.code);
     return def ? def->name : NULL;
 }
+
+bool tr_model_scores_one_list(const tinyrank_model *m)
+{
+    tr_node n;
+    if (m == NULL || m->magic != TR_MODEL_MAGIC)
+        return false;
+    for (uint32_t i = 0; i < m->operators.count; i++)
+        if (tr_model_node(m, i, &n) &&
+            (n.code == TR_OP_VIEW_SCORE || (n.code == TR_OP_CROSS_ATTENTION && n.opt.xatt.views > 0)))
+            return true;
+    return false;
+}

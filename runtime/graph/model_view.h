@@ -3,6 +3,7 @@
 #ifndef TR_MODEL_VIEW_H
 #define TR_MODEL_VIEW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,5 +26,9 @@ const char *tr_model_dtype_name(int dtype);
 const char *tr_model_kind_name(int kind);
 /* Operator i: its name ("FULLY_CONNECTED", ...) or NULL past the end. */
 const char *tr_model_operator_name(const tinyrank_model *m, size_t i);
+/* True for models that score the passages of a call against each other
+ * (MVP): a call is one candidate list, so its passages must fit in ONE
+ * batch (tools size max_batch to the passages). */
+bool tr_model_scores_one_list(const tinyrank_model *m);
 
 #endif

@@ -5,7 +5,10 @@
  * against the reference (tests/test_kernels.c). The environment variable
  * TINYRANK_KERNELS=ref|avx2|avx512vnni caps the choice (for tests and A/B
  * runs); a set the CPU lacks falls back to the best one below it. Firmware
- * builds without getenv define TINYRANK_NO_GETENV. No other libc calls. */
+ * builds (CMAKE_SYSTEM_NAME Generic) define TINYRANK_NO_GETENV; on a
+ * Cortex-M55/M85 the "mve" set (Helium) is chosen at build time, tested on
+ * the target by platforms/baremetal/firmware/kernel_test.c. No other libc
+ * calls. */
 #include "kernels/kernels.h"
 
 #if !defined(TINYRANK_NO_GETENV)
@@ -23,6 +26,14 @@
 #if defined(__aarch64__)
 #define TR_HAVE_ARM 1
 #include "kernels/arm/arm_kernels.h"
+#endif
+
+/* 32-bit Arm Linux/Android (armv7-a): "neon" (HWCAP_NEON), the int8 GEMM
+ * only; the CMake build adds its files for armv7 targets alone. */
+#if defined(__arm__) && !defined(__aarch64__) && defined(__linux__) && \
+    !(defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1))
+#define TR_HAVE_ARMV7 1
+#include "kernels/arm/armv7_neon_kernels.h"
 #endif
 
 /* Cortex-M55/M85 (Armv8.1-M with Helium): "mve", chosen at build time since a
@@ -92,11 +103,28 @@ static const tr_kernels k_i8mm = {
 };
 #endif
 
+#if defined(TR_HAVE_ARMV7)
+static const tr_kernels k_armv7_neon = {
+    "neon",
+    tr_f32_gemm_ukernel_1x1__ref,
+    tr_qu8_quantize_rows__ref,
+    tr_qu8s8_gemm_ukernel_2x16__neon,
+    tr_f32_layernorm__ref,
+    tr_f32_rmsnorm__ref,
+    tr_f32_activation__ref,
+    tr_f32_attention__ref,
+};
+#endif
+
 #if defined(TR_HAVE_MVE)
 static const tr_kernels k_mve = {
     "mve",
     tr_f32_gemm_ukernel_1x1__ref,
+#if __ARM_FEATURE_MVE & 2 /* MVE with floating point (Cortex-M55/M85 with an FPU) */
+    tr_qu8_quantize_rows__mve,
+#else
     tr_qu8_quantize_rows__ref,
+#endif
     tr_qu8s8_gemm_ukernel_4x1__mve,
     tr_f32_layernorm__ref,
     tr_f32_rmsnorm__ref,
@@ -122,6 +150,9 @@ static const tr_kernel_entry k_all[] = {
     {&k_neondot, TR_ARM_DOTPROD},
     {&k_i8mm, TR_ARM_I8MM},
 #endif
+#if defined(TR_HAVE_ARMV7)
+    {&k_armv7_neon, 1u},
+#endif
 #if defined(TR_HAVE_MVE)
     {&k_mve, 0},
 #endif
@@ -134,6 +165,8 @@ static unsigned cpu_features(void)
     return tr_x86_cpu_features();
 #elif defined(TR_HAVE_ARM)
     return tr_arm_cpu_features();
+#elif defined(TR_HAVE_ARMV7)
+    return tr_armv7_has_neon(); /* bit 0: the "neon" set's need */
 #else
     return 0;
 #endif

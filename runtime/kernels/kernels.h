@@ -121,7 +121,9 @@ static inline size_t tr_attention_scratch_floats(size_t len, size_t d)
 static inline int tr_qu8_row_params(float lo, float hi, float *scale, float *inv, float *zero)
 {
     const float range = hi - lo;
-    if (!(range > 0.0f) || !isfinite(range))
+    /* a denormal range would make 255/range infinite and the zero point NaN
+     * (undefined when converted to an integer): such a row is zeros too */
+    if (!(range > 0.0f) || !isfinite(range) || !isfinite(255.0f / range))
         return 0;
     *scale = range / 255.0f;
     *inv = 255.0f / range;

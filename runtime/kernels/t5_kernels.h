@@ -14,18 +14,33 @@
  * (query i, key j) is scale * q_i . k_j + rel_bias[len - 1 + j - i]:
  * rel_bias holds one value per relative distance -(len-1) .. len-1 (T5's
  * bucketed bias, already looked up for this head). causal: j <= i only.
- * scratch: tr_attention_relbias_scratch_floats(len) floats. */
+ * scratch: tr_attention_relbias_scratch_floats(len, d) floats. */
 typedef void (*tr_f32_attention_relbias_fn)(size_t len, size_t d, const float *q, size_t q_stride,
                                             const float *k, size_t k_stride, const float *v,
                                             size_t v_stride, float scale, const float *rel_bias,
                                             int causal, float *out, size_t out_stride,
                                             float *scratch);
 
-static inline size_t tr_attention_relbias_scratch_floats(size_t len)
+/* Row stride of the SIMD kernels' score matrix: len rounded up to 16. */
+static inline size_t tr_attention_relbias_row_floats(size_t len)
 {
-    return len + 16;
+    return (len + 15) / 16 * 16;
+}
+/* The scores [len][lp] and V transposed [d][lp] (the most any kernel set
+ * needs; the reference uses len floats of it). */
+static inline size_t tr_attention_relbias_scratch_floats(size_t len, size_t d)
+{
+    return tr_attention_relbias_row_floats(len) * (len + d);
 }
 
+void tr_f32_attention_relbias__avx2(size_t len, size_t d, const float *q, size_t q_stride,
+                                    const float *k, size_t k_stride, const float *v,
+                                    size_t v_stride, float scale, const float *rel_bias, int causal,
+                                    float *out, size_t out_stride, float *scratch);
+void tr_f32_attention_relbias__avx512(size_t len, size_t d, const float *q, size_t q_stride,
+                                      const float *k, size_t k_stride, const float *v,
+                                      size_t v_stride, float scale, const float *rel_bias,
+                                      int causal, float *out, size_t out_stride, float *scratch);
 void tr_f32_attention_relbias__ref(size_t len, size_t d, const float *q, size_t q_stride,
                                    const float *k, size_t k_stride, const float *v,
                                    size_t v_stride, float scale, const float *rel_bias, int causal,

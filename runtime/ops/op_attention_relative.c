@@ -74,16 +74,15 @@ int tr_attention_relative_check(const tr_node *n, const tr_tensor *const *in, co
 }
 
 /* per thread: the kernel's scratch, then the 2*len-1 biases */
-static size_t per_thread_floats(size_t max_seq)
+static size_t per_thread_floats(size_t max_seq, size_t d)
 {
-    return tr_align64(tr_attention_relbias_scratch_floats(max_seq) * sizeof(float)) / sizeof(float) +
+    return tr_align64(tr_attention_relbias_scratch_floats(max_seq, d) * sizeof(float)) / sizeof(float) +
            tr_align64(2 * max_seq * sizeof(float)) / sizeof(float);
 }
 
 size_t tr_attention_relative_scratch(const tr_node *n, const tr_dims *max)
 {
-    (void)n;
-    return max->threads * per_thread_floats(max->max_seq) * sizeof(float);
+    return max->threads * per_thread_floats(max->max_seq, (size_t)n->opt.attention.head_dim) * sizeof(float);
 }
 
 typedef struct relatt_job {
@@ -102,7 +101,7 @@ static void relatt_task(void *arg, size_t task, size_t thread)
     const size_t s = task / j->heads, h = task % j->heads;
     const size_t a = j->x->seq_start[s], len = j->x->seq_start[s + 1] - a;
     float *scratch = j->scratch + thread * j->per_thread;
-    float *bias = scratch + tr_align64(tr_attention_relbias_scratch_floats(j->x->dims.max_seq) *
+    float *bias = scratch + tr_align64(tr_attention_relbias_scratch_floats(j->x->dims.max_seq, j->d) *
                                        sizeof(float)) / sizeof(float);
     const int32_t nb = j->n->opt.attention.rel_buckets, md = j->n->opt.attention.rel_max_distance;
     const bool bidir = j->n->opt.attention.rel_bidirectional;
@@ -125,7 +124,7 @@ int tr_attention_relative_eval(tr_exec *x, const tr_node *n)
     j.heads = (size_t)n->opt.attention.num_heads;
     j.d = (size_t)n->opt.attention.head_dim;
     j.stride = j.heads * j.d;
-    j.per_thread = per_thread_floats(x->dims.max_seq);
+    j.per_thread = per_thread_floats(x->dims.max_seq, j.d);
     j.q = tr_exec_data(x, n->in[0]);
     j.k = tr_exec_data(x, n->in[1]);
     j.v = tr_exec_data(x, n->in[2]);

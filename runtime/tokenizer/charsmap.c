@@ -73,7 +73,8 @@ bool tr_charsmap_init(tr_charsmap *cm, const uint8_t *blob, size_t len, const ch
     return true;
 }
 
-size_t tr_charsmap_match(const tr_charsmap *cm, const uint8_t *s, size_t len, const char **replacement)
+size_t tr_charsmap_match(const tr_charsmap *cm, const uint8_t *s, size_t len,
+                         const char **replacement)
 {
     *replacement = "";
     if (cm->n_units == 0)
@@ -101,4 +102,28 @@ size_t tr_charsmap_match(const tr_charsmap *cm, const uint8_t *s, size_t len, co
     if (best_len > 0)
         *replacement = cm->strings + best_value;
     return best_len;
+}
+
+bool tr_charsmap_first(const tr_charsmap *cm, const uint8_t *s, size_t len,
+                       const char **replacement)
+{
+    *replacement = "";
+    if (cm->n_units == 0)
+        return false;
+    uint32_t u = unit_at(cm, 0);
+    if (u & (1u << 31))
+        return false;
+    uint32_t node = unit_offset(u);
+    for (size_t i = 0; i < len && s[i] != 0; i++) {
+        uint32_t pos = node ^ s[i];
+        u = unit_at(cm, pos);
+        if (unit_label(u) != s[i])
+            return false;
+        node = pos ^ unit_offset(u);
+        if (unit_has_leaf(u)) {
+            *replacement = cm->strings + unit_value(unit_at(cm, node));
+            return true;
+        }
+    }
+    return false;
 }

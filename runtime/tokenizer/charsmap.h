@@ -34,6 +34,13 @@ bool tr_charsmap_init(tr_charsmap *cm, const uint8_t *blob, size_t len, const ch
  * the longest among the first 32 prefix matches, as its fixed result array
  * holds). Returns the key length in bytes (0: no key matches) and sets
  * *replacement to its NUL-terminated replacement (possibly ""). */
-size_t tr_charsmap_match(const tr_charsmap *cm, const uint8_t *s, size_t len, const char **replacement);
+size_t tr_charsmap_match(const tr_charsmap *cm, const uint8_t *s, size_t len,
+                         const char **replacement);
+
+/* The Rust `tokenizers` rule (spm_precompiled's transform): the replacement
+ * of the SHORTEST key that is a prefix of s[0..len) (a NUL byte ends the
+ * search); the caller replaces all of s with it. false when none. */
+bool tr_charsmap_first(const tr_charsmap *cm, const uint8_t *s, size_t len,
+                       const char **replacement);
 
 #endif

@@ -12,11 +12,15 @@
 #include <string.h>
 
 #include "tinyrank.h"
+#include "tokenizer/grapheme.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/utf8.h"
 
 /* sentencepiece's kUnkPenalty */
 #define TR_UNIGRAM_UNK_PENALTY 10.0f
+/* Characters of one grapheme cluster looked at (Rust maps longer ones per
+ * character anyway; a longer cluster is cut here, a documented bound) */
+#define TR_HF_CLUSTER_CHARS 32
 /* Bytes the charsmap may look ahead (nmt_nfkc keys are a few characters) */
 #define TR_CHARSMAP_LOOKAHEAD 64
 
@@ -117,16 +121,19 @@ typedef struct enc {
     const tr_unigram *u;
     uint8_t *word; /* current word, TR_UNIGRAM_MAX_WORD bytes */
     size_t wlen;
-    float *score;    /* best path score ending at each word byte (+1) */
-    int32_t *start;  /* where that best path's last piece starts (-1: none) */
-    int32_t *piece;  /* and its id */
-    int32_t *path;   /* backtracking: ends of the chosen pieces */
-    float carry;     /* best path score at the start of the word */
-    size_t pending;  /* "▁" waiting for a non-space (trailing ones are dropped) */
-    bool last_unk;   /* the last id of this chunk was <unk> (runs merge) */
+    double *score;         /* best path score ending at each word byte (+1); a float
+                              value under sentencepiece semantics */
+    int32_t *start;        /* where that best path's last piece starts (-1: none) */
+    int32_t *piece;        /* and its id */
+    int32_t *path;         /* backtracking: ends of the chosen pieces */
+    uint32_t *first_range; /* per first byte: [lo, hi) of the sorted vocabulary,
+                              filled on first use in this call (hi 0: not yet) */
+    double carry;          /* best path score at the start of the word */
+    size_t pending;        /* "▁" waiting for a non-space (trailing ones are dropped) */
+    bool last_unk;         /* the last id of this chunk was <unk> (runs merge) */
     int32_t *ids;
     size_t cap, n;
-    bool stop;       /* an id beyond cap was produced: nothing more to do */
+    bool stop; /* an id beyond cap was produced: nothing more to do */
 } enc;
 
 static void emit(enc *e, int32_t id)
@@ -142,6 +149,14 @@ static void emit(enc *e, int32_t id)
     }
     e->ids[e->n++] = id;
     e->last_unk = unk;
+}
+
+static double piece_score64(const tr_unigram *u, uint32_t id)
+{
+    uint64_t bits = tr_fb_load_u64(u->scores64 + 8 * (size_t)id);
+    double d;
+    memcpy(&d, &bits, 8);
+    return d;
 }
 
 static float piece_score(const tr_unigram *u, uint32_t id)
@@ -196,11 +211,19 @@ static void finish_word(enc *e)
         size_t mblen = one_char_len(w[pos]);
         if (mblen > L - pos)
             mblen = L - pos;
-        const float here = e->score[pos];
+        const double here = e->score[pos];
         bool has_single = false;
-        uint32_t lo = 0, hi = v->n;
+        uint32_t *fr = e->first_range + 2 * w[pos];
+        if (fr[1] == 0) { /* the widest search, once per first byte and call */
+            uint32_t lo0 = 0, hi0 = v->n;
+            narrow(v, &lo0, &hi0, 0, w[pos]);
+            fr[0] = lo0;
+            fr[1] = hi0 > lo0 ? hi0 : UINT32_MAX; /* UINT32_MAX: empty */
+        }
+        uint32_t lo = fr[0], hi = fr[1] == UINT32_MAX ? fr[0] : fr[1];
         for (size_t d = 0; pos + d < L; d++) {
-            narrow(v, &lo, &hi, d, w[pos + d]);
+            if (d > 0)
+                narrow(v, &lo, &hi, d, w[pos + d]);
             if (lo == hi)
                 break;
             for (uint32_t k = lo; k < hi; k++) {
@@ -210,9 +233,14 @@ static void finish_word(enc *e)
                 if (u->types[id] != TR_PIECE_NORMAL)
                     continue;
                 size_t end = pos + d + 1;
-                double cand = (double)piece_score(u, id) + (double)here;
-                if (e->start[end] == -1 || cand > (double)e->score[end]) {
-                    e->score[end] = (float)cand;
+                double cand;
+                if (!u->hf)
+                    cand = (double)piece_score(u, id) + here;
+                else
+                    cand = (u->scores64 ? piece_score64(u, id) : (double)piece_score(u, id)) + here;
+                if (e->start[end] == -1 || cand > e->score[end]) {
+                    /* sentencepiece keeps the best score in a float */
+                    e->score[end] = u->hf ? cand : (double)(float)cand;
                     e->start[end] = (int32_t)pos;
                     e->piece[end] = (int32_t)id;
                 }
@@ -223,7 +251,8 @@ static void finish_word(enc *e)
         }
         if (!has_single) {
             size_t end = pos + mblen;
-            float cand = u->unk_score + here; /* float, as sentencepiece */
+            /* sentencepiece sums the unknown's score in float */
+            double cand = u->hf ? u->unk_score64 + here : (double)(u->unk_score + (float)here);
             if (e->start[end] == -1 || cand > e->score[end]) {
                 e->score[end] = cand;
                 e->start[end] = (int32_t)pos;
@@ -239,6 +268,15 @@ static void finish_word(enc *e)
         emit(e, e->piece[e->path[--np]]);
     e->carry = e->score[L];
     e->wlen = 0;
+}
+
+/* A word is complete (a "▁" follows, or the chunk ends). The Rust library
+ * segments each word from score 0; sentencepiece carries the path score. */
+static void end_word(enc *e)
+{
+    finish_word(e);
+    if (e->u->hf)
+        e->carry = 0.0;
 }
 
 static void append_bytes(enc *e, const uint8_t *c, size_t n)
@@ -258,7 +296,7 @@ static void push_char(enc *e, const uint8_t *c, size_t n)
         return;
     }
     for (; e->pending > 0; e->pending--) {
-        finish_word(e);
+        end_word(e);
         append_bytes(e, k_space_symbol, 3);
     }
     append_bytes(e, c, n);
@@ -297,7 +335,7 @@ static void encode_chunk(enc *e, text *t, size_t a, size_t b)
     const uint8_t *sp;
     size_t sp_len, n;
     uint8_t one[4];
-    e->carry = 0.0f;
+    e->carry = 0.0;
     e->pending = 0;
     e->wlen = 0;
     e->last_unk = false;
@@ -338,10 +376,116 @@ static void encode_chunk(enc *e, text *t, size_t a, size_t b)
     if (u->remove_extra_whitespaces)
         e->pending = 0; /* trailing "▁" are dropped */
     for (; e->pending > 0; e->pending--) {
-        finish_word(e);
+        end_word(e);
         append_bytes(e, k_space_symbol, 3);
     }
-    finish_word(e);
+    end_word(e);
+}
+
+static bool is_space_char(const uint8_t *c, size_t n)
+{
+    return (n == 1 && c[0] == ' ') || (n == 3 && memcmp(c, k_space_symbol, 3) == 0);
+}
+
+/* Rust's Precompiled normalizer on text[a, b), one grapheme cluster at a
+ * time: a cluster under 6 bytes is replaced whole by the value of its
+ * shortest matching key; otherwise (or when none matches) each character
+ * is replaced by its own, or kept. Gives the pieces of normalized text
+ * (pointers into the charsmap or into chars) and returns the next
+ * position. */
+static size_t hf_normalize_cluster(const tr_unigram *u, text *t, size_t a, size_t b,
+                                   const uint8_t **pieces, size_t *lens, size_t *n_pieces,
+                                   uint8_t chars[][4])
+{
+    uint32_t cp;
+    size_t n = text_char(t, a, &cp), glen = n;
+    tr_grapheme_state gs;
+    tr_grapheme_start(&gs, cp);
+    size_t starts[TR_HF_CLUSTER_CHARS];
+    size_t nc = 0;
+    starts[nc++] = a;
+    while (a + glen < b) {
+        size_t m = text_char(t, a + glen, &cp);
+        if (!tr_grapheme_joins(&gs, cp))
+            break;
+        if (nc < TR_HF_CLUSTER_CHARS)
+            starts[nc++] = a + glen;
+        else
+            break; /* an over-long cluster ends here (bounded work) */
+        glen += m;
+    }
+    const char *rep;
+    if (glen < 6) {
+        uint8_t buf[8];
+        size_t got;
+        const uint8_t *p = text_window(t, a, glen, buf, &got);
+        if (tr_charsmap_first(&u->charsmap, p, got, &rep)) {
+            pieces[0] = (const uint8_t *)rep;
+            lens[0] = strlen(rep);
+            *n_pieces = 1;
+            return a + glen;
+        }
+    }
+    for (size_t k = 0; k < nc; k++) {
+        size_t clen = text_char(t, starts[k], &cp);
+        size_t got;
+        const uint8_t *p = text_window(t, starts[k], clen, chars[k], &got);
+        if (p != chars[k])
+            memcpy(chars[k], p, got);
+        if (tr_charsmap_first(&u->charsmap, chars[k], clen, &rep)) {
+            pieces[k] = (const uint8_t *)rep;
+            lens[k] = strlen(rep);
+        } else {
+            pieces[k] = chars[k];
+            lens[k] = clen;
+        }
+    }
+    *n_pieces = nc;
+    return a + glen;
+}
+
+/* The Rust library's pipeline on text[a, b): Precompiled (per grapheme
+ * cluster), Replace(" {2,}", " "), Metaspace (spaces to "▁", one in front
+ * unless there is one, split before each "▁"), nothing trimmed. */
+static void encode_chunk_hf(enc *e, text *t, size_t a, size_t b)
+{
+    const tr_unigram *u = e->u;
+    const uint8_t *pieces[TR_HF_CLUSTER_CHARS];
+    size_t lens[TR_HF_CLUSTER_CHARS], n_pieces;
+    uint8_t chars[TR_HF_CLUSTER_CHARS][4];
+    e->carry = 0.0;
+    e->pending = 0;
+    e->wlen = 0;
+    e->last_unk = false;
+    bool started = false, prev_space = false;
+    while (a < b && !e->stop) {
+        a = hf_normalize_cluster(u, t, a, b, pieces, lens, &n_pieces, chars);
+        for (size_t q = 0; q < n_pieces; q++) {
+            const uint8_t *sp = pieces[q];
+            size_t sp_len = lens[q];
+            for (size_t k = 0; k < sp_len;) {
+                size_t cl = one_char_len(sp[k]);
+                if (cl > sp_len - k)
+                    cl = sp_len - k;
+                bool space = cl == 1 && sp[k] == ' ';
+                if (!(space && prev_space && u->collapse_spaces)) {
+                    if (!started) {
+                        started = true;
+                        if (u->add_dummy_prefix && !is_space_char(sp + k, cl))
+                            e->pending = 1;
+                    }
+                    push_char(e, sp + k, cl);
+                }
+                prev_space = space;
+                k += cl;
+            }
+        }
+    }
+    for (; e->pending > 0; e->pending--) {
+        end_word(e);
+        append_bytes(e, k_space_symbol, 3);
+    }
+    end_word(e);
 }
 
 /* The added token that starts at pos, longest first; false when none. */
@@ -369,8 +513,9 @@ static bool match_added(const tr_tokenizer *tk, text *t, size_t pos, uint8_t fir
 
 size_t tr_unigram_scratch_bytes(void)
 {
-    /* word bytes, then score, start, piece, path: (W + 1) each */
-    return TR_UNIGRAM_MAX_WORD + 4 * sizeof(int32_t) * (TR_UNIGRAM_MAX_WORD + 1) + 16;
+    /* score (double), then start, piece, path (int32): W + 1 each, the
+     * word bytes, then the first-byte ranges */
+    return TR_UNIGRAM_MAX_WORD + (8 + 3 * 4) * (TR_UNIGRAM_MAX_WORD + 1) + 256 * 8 + 16;
 }
 
 int tr_unigram_encode(const tr_tokenizer *tk, const tr_span *spans, size_t n_spans, void *scratch,
@@ -400,11 +545,13 @@ int tr_unigram_encode(const tr_tokenizer *tk, const tr_span *spans, size_t n_spa
     e.u = &tk->unigram;
     uint8_t *s = (uint8_t *)(((uintptr_t)scratch + 15) & ~(uintptr_t)15);
     const size_t slots = TR_UNIGRAM_MAX_WORD + 1;
-    e.score = (float *)(void *)s;
-    e.start = (int32_t *)(void *)(s + 4 * slots);
-    e.piece = (int32_t *)(void *)(s + 8 * slots);
-    e.path = (int32_t *)(void *)(s + 12 * slots);
-    e.word = s + 16 * slots;
+    e.score = (double *)(void *)s;
+    e.start = (int32_t *)(void *)(s + 8 * slots);
+    e.piece = (int32_t *)(void *)(s + 12 * slots);
+    e.path = (int32_t *)(void *)(s + 16 * slots);
+    e.word = s + 20 * slots;
+    e.first_range = (uint32_t *)(void *)(e.word + ((TR_UNIGRAM_MAX_WORD + 3) & ~(size_t)3));
+    memset(e.first_range, 0, 256 * 8);
     e.ids = ids;
     e.cap = cap;
 
@@ -441,8 +588,12 @@ int tr_unigram_encode(const tr_tokenizer *tk, const tr_span *spans, size_t n_spa
         }
         if (mlen > 0 && (mflags & TR_ADDED_LSTRIP))
             b = text_end;
-        if (a < b)
-            encode_chunk(&e, &t, a, b);
+        if (a < b) {
+            if (tk->unigram.hf)
+                encode_chunk_hf(&e, &t, a, b);
+            else
+                encode_chunk(&e, &t, a, b);
+        }
         if (mlen == 0)
             break;
         e.last_unk = false;

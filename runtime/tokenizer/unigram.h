@@ -4,7 +4,8 @@
  *  1. added tokens (<extra_id_N>, </s>, <pad>, <unk>) are split off the RAW
  *     text first, leftmost match, longest first at one position
  *     (transformers' Trie.split); an added token with lstrip/rstrip eats the
- *     Python whitespace (str.isspace) on that side of it;
+ *     Python whitespace (str.isspace) on that side of it; `normalized`
+ *     added tokens are matched on the raw text too;
  *  2. each text chunk between them is encoded on its own (sp.encode):
  *     normalization by the precompiled charsmap (longest key first), leading
  *     and trailing spaces dropped and runs of spaces collapsed
@@ -28,6 +29,18 @@
  * for 4096 bytes, e.g. a long run of CJK text) is segmented in consecutive
  * windows of at most that many bytes, cut at a character boundary; ids near
  * each cut may then differ from the reference.
+ *
+ * HF_TOKENIZERS semantics (XLM-R; the Rust `tokenizers` library on
+ * tokenizer.json): added tokens split off with their own flags; per chunk,
+ * the charsmap as Rust's Precompiled applies it (per extended grapheme
+ * cluster, tokenizer/grapheme.c: a cluster under 6 bytes is replaced whole
+ * by the value of its SHORTEST matching key, otherwise each character by
+ * its own), then runs of spaces collapsed (collapse_spaces), NO trimming,
+ * spaces written "▁" and a "▁" in front unless the text starts with one
+ * (Metaspace); each word is segmented on its own from score 0 with the
+ * double scores (scores_f64) and the sum kept in double. Bounds: a cluster
+ * of more than 32 code points is cut there; Extended_Pictographic is
+ * approximated by blocks (gen_grapheme_tables.py).
  *
  * Spans: the concatenation of the spans is one text (an added token or a
  * character may straddle spans); it is validated as UTF-8 as a whole before
@@ -62,9 +75,13 @@ typedef struct tr_unigram {
     const uint8_t *types;  /* vocab.n TR_PIECE_* */
     tr_charsmap charsmap;
     bool add_dummy_prefix, remove_extra_whitespaces;
+    bool hf;                 /* HF_TOKENIZERS semantics (see above) */
+    bool collapse_spaces;    /* hf: runs of spaces become one */
+    const uint8_t *scores64; /* hf: vocab.n little-endian doubles, or NULL */
     int32_t unk_id;
-    float unk_score;            /* min NORMAL score - 10 */
-    uint8_t added_first[32];    /* bitmap of the first bytes of added tokens */
+    float unk_score;         /* min NORMAL score - 10 (float, sentencepiece) */
+    double unk_score64;      /* the same in double (hf) */
+    uint8_t added_first[32]; /* bitmap of the first bytes of added tokens */
 } tr_unigram;
 
 struct tr_tokenizer;
@@ -77,7 +94,8 @@ struct tr_span;
  * or byte pieces, a "▁" inside a piece, single_word added tokens). */
 int tr_unigram_load(struct tr_tokenizer *t, const tr_fb_table *ut, char *msg, size_t msglen);
 
-/* Scratch tr_unigram_encode needs (about 70 KB). */
+/* Scratch tr_unigram_encode needs: 21 bytes per byte of the longest word
+ * and a 2 KB first-byte index, about 88 KB. */
 size_t tr_unigram_scratch_bytes(void);
 
 /* Encodes spans[0..n_spans) as one text (see the rules above). The

@@ -11,10 +11,10 @@
 #include "tinyrank.h"
 #include "tokenizer/tokenizer.h"
 
-#define FAIL(code, ...)                       \
-    do {                                      \
-        tr_msg(msg, msglen, __VA_ARGS__);     \
-        return (code);                        \
+#define FAIL(code, ...)                                                                            \
+    do {                                                                                           \
+        tr_msg(msg, msglen, __VA_ARGS__);                                                          \
+        return (code);                                                                             \
     } while (0)
 #define CORRUPT(...) FAIL(TINYRANK_ERR_CORRUPT_MODEL, __VA_ARGS__)
 
@@ -31,13 +31,16 @@ int tr_unigram_load(tr_tokenizer *t, const tr_fb_table *ut, char *msg, size_t ms
 {
     tr_unigram *u = &t->unigram;
     memset(u, 0, sizeof *u);
-    tr_fb_vec scores, charsmap, types;
-    uint8_t dummy, remove_ws;
+    tr_fb_vec scores, charsmap, types, scores64;
+    uint8_t dummy, remove_ws, semantics, collapse;
     if (!tr_fb_vec_field(ut, F_UNIGRAM_SCORES, 4, 4, &scores) ||
         !tr_fb_vec_field(ut, F_UNIGRAM_CHARSMAP, 1, 1, &charsmap) ||
         !tr_fb_vec_field(ut, F_UNIGRAM_PIECE_TYPES, 1, 1, &types) ||
         !tr_fb_u8(ut, F_UNIGRAM_ADD_DUMMY_PREFIX, 1, &dummy) ||
-        !tr_fb_u8(ut, F_UNIGRAM_REMOVE_EXTRA_WS, 1, &remove_ws))
+        !tr_fb_u8(ut, F_UNIGRAM_REMOVE_EXTRA_WS, 1, &remove_ws) ||
+        !tr_fb_u8(ut, F_UNIGRAM_SEMANTICS, TR_UNIGRAM_SENTENCEPIECE, &semantics) ||
+        !tr_fb_u8(ut, F_UNIGRAM_COLLAPSE_SPACES, 0, &collapse) ||
+        !tr_fb_vec_field(ut, F_UNIGRAM_SCORES_F64, 8, 8, &scores64))
         CORRUPT("tokenizer: Unigram settings are malformed");
     uint32_t n = t->vocab.n;
     if (scores.count != n || types.count != n)
@@ -51,7 +54,16 @@ int tr_unigram_load(tr_tokenizer *t, const tr_fb_table *ut, char *msg, size_t ms
     u->unk_id = t->unk_id;
     u->add_dummy_prefix = dummy != 0;
     u->remove_extra_whitespaces = remove_ws != 0;
+    if (semantics > TR_UNIGRAM_HF_TOKENIZERS)
+        FAIL(TINYRANK_ERR_UNSUPPORTED, "tokenizer: Unigram semantics %u is not known",
+             (unsigned)semantics);
+    u->hf = semantics == TR_UNIGRAM_HF_TOKENIZERS;
+    u->collapse_spaces = collapse != 0;
+    if (scores64.count != 0 && scores64.count != n)
+        CORRUPT("tokenizer: Unigram has %u double scores for %u pieces", scores64.count, n);
+    u->scores64 = scores64.count ? scores64.data : NULL;
     float min_score = INFINITY;
+    double min_score64 = INFINITY;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t bits = tr_fb_load_u32(scores.data + 4 * (size_t)i);
         float s;
@@ -78,10 +90,20 @@ int tr_unigram_load(tr_tokenizer *t, const tr_fb_table *ut, char *msg, size_t ms
                  i);
         if (s < min_score)
             min_score = s;
+        double d = s;
+        if (u->scores64) {
+            uint64_t b64 = tr_fb_load_u64(u->scores64 + 8 * (size_t)i);
+            memcpy(&d, &b64, 8);
+            if (!isfinite(d))
+                CORRUPT("tokenizer: Unigram double score of piece %u is not finite", i);
+        }
+        if (d < min_score64)
+            min_score64 = d;
     }
     if (!isfinite(min_score))
         CORRUPT("tokenizer: Unigram has no normal piece");
     u->unk_score = min_score - 10.0f;
+    u->unk_score64 = min_score64 - 10.0;
     const char *why = "";
     if (!tr_charsmap_init(&u->charsmap, charsmap.data, charsmap.count, &why))
         CORRUPT("tokenizer: %s", why);

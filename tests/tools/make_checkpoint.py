@@ -222,6 +222,11 @@ def parse_args(argv):
     p.add_argument("--tokenizer-json", metavar="PATH",
                    help="qwen presets: copy this tokenizer.json (e.g. the real Qwen3 one) instead "
                         "of writing a small synthetic byte-level one")
+    p.add_argument("--massive-channels", type=int, default=0, metavar="N",
+                   help="qwen presets: N hidden channels of the embedding scaled by "
+                        "--massive-scale, the few huge residual channels real LLMs have "
+                        "(what makes per-token int8 activations lose the small channels)")
+    p.add_argument("--massive-scale", type=float, default=50.0)
     p.add_argument("--layers", type=int)
     p.add_argument("--hidden", type=int)
     p.add_argument("--heads", type=int)
@@ -286,6 +291,8 @@ def qwen_tensors(a, rng):
         t[name] = (1.0 + 0.1 * rng.standard_normal(n, dtype=np.float32)).astype(np.float32)
 
     t["model.embed_tokens.weight"] = normal((a.vocab_size, h))
+    for k in range(a.massive_channels):
+        t["model.embed_tokens.weight"][:, (7 * k + 3) % h] *= np.float32(a.massive_scale)
     for i in range(a.layers):
         p = "model.layers.%d." % i
         norm(p + "input_layernorm.weight", h)

@@ -11,6 +11,7 @@
  *
  * Prints one line per failure and a closing "N passed, M failed"; the exit
  * status (semihosting) is 0 only when nothing failed. */
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -145,6 +146,85 @@ static void test_set(const tr_kernels *ks)
             }
 }
 
+/* ---- quantization: every set against the definition in kernels.h */
+static float Af[MAX_M * MAX_K];
+static uint8_t qw[MAX_M * MAX_K], qg[MAX_M * MAX_K];
+static float sw[MAX_M], sg[MAX_M];
+static int32_t zw[MAX_M], zg[MAX_M];
+
+static float bits_to_float(uint32_t b)
+{
+    float f;
+    memcpy(&f, &b, sizeof f);
+    return f;
+}
+
+/* kind 0: random in [-8, 8); 1: only positive; 2: with NaN, denormals and
+ * exact zeros; 3: an all-zero row every other row; 4: an infinity; 5: only
+ * denormals and zeros; 6: every other row positive with denormal negatives */
+static void fill_rows(size_t M, size_t K, int kind)
+{
+    for (size_t i = 0; i < M * K; i++) {
+        float v = (float)((int32_t)(next() % 16001) - 8000) * 1e-3f;
+        if (kind == 1)
+            v = v < 0 ? -v : v;
+        if (kind == 2 && i % 7 == 3)
+            v = bits_to_float(next() % 2 ? 0x7fc00000u : 0x00000005u | (next() & 0x80000000u));
+        if (kind == 2 && i % 11 == 5)
+            v = 0.0f;
+        if (kind == 3 && (i / K) % 2 == 0)
+            v = 0.0f;
+        if (kind == 4 && i == M * K / 2)
+            v = bits_to_float(0xff800000u);
+        if (kind == 5) /* denormals and zeros only: the range is a denormal */
+            v = i % 3 ? bits_to_float((next() & 0x807fffffu) | 1u) : 0.0f;
+        if (kind == 6 && (i / K) % 2) /* positive rows with denormal negatives */
+            v = v < 0 ? bits_to_float(0x80000001u + next() % 1000) : v;
+        Af[i] = v;
+    }
+}
+
+static void quantize_formula(size_t M, size_t K, size_t ldq)
+{
+    for (size_t m = 0; m < M; m++) {
+        const float *a = Af + m * K;
+        float lo = 0.0f, hi = 0.0f, s, inv, z;
+        for (size_t k = 0; k < K; k++) {
+            lo = a[k] < lo ? a[k] : lo; /* NaN compares false: skipped */
+            hi = a[k] > hi ? a[k] : hi;
+        }
+        memset(qw + m * ldq, 0, ldq);
+        if (!tr_qu8_row_params(lo, hi, &s, &inv, &z)) {
+            sw[m] = 0.0f;
+            zw[m] = 0;
+            continue;
+        }
+        for (size_t k = 0; k < K; k++) {
+            float v = roundf(a[k] * inv) + z;
+            v = v > 0.0f ? (v < 255.0f ? v : 255.0f) : 0.0f;
+            qw[m * ldq + k] = (uint8_t)v;
+        }
+        sw[m] = s;
+        zw[m] = (int32_t)z;
+    }
+}
+
+static void test_quantize(const tr_kernels *ks)
+{
+    for (size_t im = 0; im < sizeof Ms / sizeof Ms[0]; im++)
+        for (size_t ik = 0; ik < sizeof Ks / sizeof Ks[0]; ik++)
+            for (int kind = 0; kind < 7; kind++) {
+                const size_t M = Ms[im], K = Ks[ik], ldq = tr_qu8_row_bytes(K);
+                fill_rows(M, K, kind);
+                quantize_formula(M, K, ldq);
+                memset(qg, 0xaa, sizeof qg);
+                ks->qu8_quantize_rows(M, K, Af, K, qg, ldq, sg, zg);
+                check(memcmp(qw, qg, M * ldq) == 0 && memcmp(sw, sg, M * sizeof(float)) == 0 &&
+                          memcmp(zw, zg, M * sizeof(int32_t)) == 0,
+                      "quantize", ks->name, M, kind, K);
+            }
+}
+
 int main(void);
 int main(void)
 {
@@ -164,8 +244,10 @@ int main(void)
 #else
     check(!has_mve, "no-mve-without-mve", "-", 0, 0, 0);
 #endif
-    for (size_t i = 0; i < count; i++)
+    for (size_t i = 0; i < count; i++) {
         test_set(tr_kernels_at(i));
+        test_quantize(tr_kernels_at(i));
+    }
     sh_put_u32(passed);
     sh_puts(" passed, ");
     sh_put_u32(failed);

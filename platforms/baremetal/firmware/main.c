@@ -5,6 +5,7 @@
  *
  * Output (read by platforms/baremetal/run-qemu.sh):
  *   arena_bytes <n>
+ *   check <bad input>: <status>      (expected error codes; exit 1 otherwise)
  *   score <i> <float bits as 0x%08x> <approximate decimal>
  *   done
  * The hex bits are the exact float: the script compares them with the host's
@@ -75,6 +76,43 @@ static size_t split_lines(const char *s, size_t n, const char **texts, size_t *l
     return count;
 }
 
+/* Bad input on the device gives the documented status, not a crash (the
+ * host tests cover the messages; this is the same code on a 32-bit core). */
+static int expect(const char *what, int got, int want)
+{
+    sh_puts(got == want ? "check " : "check FAILED ");
+    sh_puts(what);
+    sh_puts(": ");
+    sh_puts(tinyrank_status_string(got));
+    sh_puts("\n");
+    return got == want ? 0 : 1;
+}
+
+static int bad_input_checks(tinyrank_model *model, const tinyrank_session_params *params,
+                            size_t need)
+{
+    static tinyrank_model_storage other;
+    tinyrank_model *m = NULL;
+    tinyrank_session *s = NULL;
+    int bad = 0;
+    bad += expect("misaligned model", tinyrank_model_load(&other, tinyrank_fw_model + 1,
+                                                          tinyrank_fw_model_size - 1, &m),
+                  TINYRANK_ERR_ALIGNMENT);
+    bad += expect("truncated model",
+                  tinyrank_model_load(&other, tinyrank_fw_model, tinyrank_fw_model_size / 2, &m),
+                  TINYRANK_ERR_CORRUPT_MODEL);
+    bad += expect("arena one byte short",
+                  tinyrank_session_create(model, params, arena, need - 1, &s),
+                  TINYRANK_ERR_ARENA_TOO_SMALL);
+    if (tinyrank_session_create(model, params, arena, need, &s) != TINYRANK_OK)
+        return bad + 1;
+    const char *bad_utf8[1] = {"caf\xc3("};
+    float score;
+    bad += expect("invalid UTF-8 passage", tinyrank_score(s, "query", bad_utf8, 1, &score),
+                  TINYRANK_ERR_INVALID_UTF8);
+    return bad;
+}
+
 int main(void);
 int main(void)
 {
@@ -105,6 +143,9 @@ int main(void)
         sh_puts("error: the session needs more arena than FW_ARENA_CAPACITY reserves\n");
         return 1;
     }
+
+    if (bad_input_checks(model, &params, need) != 0)
+        return 1;
 
     tinyrank_session *session = NULL;
     st = tinyrank_session_create(model, &params, arena, need, &session);

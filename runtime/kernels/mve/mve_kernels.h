@@ -16,4 +16,9 @@ void tr_qu8s8_gemm_ukernel_4x1__mve(size_t M, size_t N, size_t K, const uint8_t 
                                     const float *w_scale, const int32_t *w_sum, const float *bias,
                                     float *C, size_t ldc);
 
+/* Per-row asymmetric uint8 quantization (MVE with floating point, bit 1 of
+ * __ARM_FEATURE_MVE); bit-identical to tr_qu8_quantize_rows__ref. */
+void tr_qu8_quantize_rows__mve(size_t M, size_t K, const float *A, size_t lda, uint8_t *Q,
+                               size_t ldq, float *scale, int32_t *zp);
+
 #endif

@@ -50,9 +50,3 @@ void tr_f32_attention_row__ref(size_t n, size_t d, const float *q, const float *
         out[c] = (float)acc;
     }
 }
-
-tr_f32_attention_relbias_fn tr_f32_attention_relbias_for(const char *kernel_set_name)
-{
-    (void)kernel_set_name;
-    return tr_f32_attention_relbias__ref;
-}
