@@ -10,7 +10,8 @@ estimated).
 Rows:
   - libraries (libtinyrank.a): text (.text*), rodata (.rodata*), static RAM
     (.data* + .bss*: what the library itself keeps; it has no heap), and the
-    target of its line when it has one (Cortex-M55: text <= 64 KB);
+    target of its line when it has one (Cortex-M55: text <= 64 KB; x86_64,
+    the host build of --host-build with every kernel set: text <= 150 KB);
   - firmware images (tinyrank_fw.elf): the same, plus the reserved arena
     (.arena), the stack and the model in flash (.tinyrank_model), and the
     arena bytes the session really uses, as the firmware printed it
@@ -24,6 +25,7 @@ entry in DEFAULT_LIBS below.
 import argparse
 import json
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -39,6 +41,13 @@ DEFAULT_LIBS = [
 DEFAULT_FIRMWARE = [
     ("Cortex-M55 firmware (AN547)", "m55/tinyrank_fw.elf", "m55/firmware.log", "arm-none-eabi-size"),
     ("Cortex-M4 firmware (AN386)", "m4/tinyrank_fw.elf", "m4/firmware.log", "arm-none-eabi-size"),
+]
+
+# (label, path relative to the host build folder, size tool, text target): the
+# host library with every kernel set the architecture has (x86-64: ref, AVX2,
+# AVX-512 VNNI), as `cmake -B build/ci` (CI step 1) builds it.
+HOST_LIBS = [
+    ("x86_64 libtinyrank.a (all kernels)", "libtinyrank.a", "size", 150 * KB),
 ]
 
 CATEGORIES = [
@@ -83,6 +92,8 @@ def kb(n):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--baremetal-build", default=os.path.join(os.path.dirname(__file__), "..", "build", "baremetal"))
+    p.add_argument("--host-build", default=os.path.join(os.path.dirname(__file__), "..", "build", "ci"),
+                   help="host build folder whose libtinyrank.a is the x86_64 row (only on x86_64 hosts)")
     p.add_argument("--lib", action="append", default=[], metavar="LABEL=PATH[,SIZE_TOOL]",
                    help="one more library row (size tool default: size)")
     p.add_argument("--json", help="also write the numbers to this JSON file")
@@ -91,6 +102,8 @@ def main():
 
     rows, missing, failed = [], [], False
     libs = [(label, os.path.join(base, rel), tool, target) for label, rel, tool, target in DEFAULT_LIBS]
+    if platform.machine() == "x86_64":
+        libs += [(label, os.path.join(a.host_build, rel), tool, target) for label, rel, tool, target in HOST_LIBS]
     for spec in a.lib:
         label, _, rest = spec.partition("=")
         path, _, tool = rest.partition(",")

@@ -10,6 +10,7 @@
 #include "converter/arch/arch.h"
 #include "converter/arch/qwen.h"
 #include "converter/arch/t5.h"
+#include "converter/arch/xlmr.h"
 #include "converter/write/model_writer.h"
 #include "tinyrank.h"
 
@@ -34,6 +35,12 @@ static const char *detect_family(const tr_json *cfg, const char **arch)
         return "bert";
     if (*arch == NULL && strcmp(type, "bert") == 0)
         return "bert";
+    /* RoBERTa's sequence classifier is the same graph (modeling_roberta.py) */
+    if (*arch != NULL && (strcmp(*arch, "XLMRobertaForSequenceClassification") == 0 ||
+                          strcmp(*arch, "RobertaForSequenceClassification") == 0))
+        return "xlm-roberta";
+    if (*arch == NULL && strcmp(type, "xlm-roberta") == 0)
+        return "xlm-roberta";
     if (*arch != NULL && strcmp(*arch, "Qwen2ForCausalLM") == 0)
         return "qwen2";
     if (*arch != NULL && strcmp(*arch, "Qwen3ForCausalLM") == 0)
@@ -90,7 +97,8 @@ int tr_convert(const tr_convert_options *opt, char *err, size_t errlen)
     if (family == NULL) {
         snprintf(err, errlen,
                  "%s: unsupported architecture \"%s\" (this converter supports "
-                 "BertForSequenceClassification, Qwen2ForCausalLM, Qwen3ForCausalLM, "
+                 "BertForSequenceClassification, XLMRobertaForSequenceClassification, "
+                 "Qwen2ForCausalLM, Qwen3ForCausalLM, "
                  "T5ForConditionalGeneration)",
                  path, arch);
         tr_json_free(cfg);
@@ -106,12 +114,15 @@ int tr_convert(const tr_convert_options *opt, char *err, size_t errlen)
     tr_qwen_owned *qwen_own = qwen ? calloc(1, sizeof *qwen_own) : NULL; /* outlives the write */
     const bool t5 = strcmp(family, "t5") == 0;
     tr_t5_owned *t5_own = t5 ? calloc(1, sizeof *t5_own) : NULL; /* outlives the write */
+    const bool xlmr = strcmp(family, "xlm-roberta") == 0;
+    tr_xlmr_owned *xlmr_own = xlmr ? calloc(1, sizeof *xlmr_own) : NULL; /* outlives the write */
     rc = tr_st_open_dir(opt->input_dir, &weights, err, errlen);
-    if (rc == TINYRANK_OK && ((qwen && qwen_own == NULL) || (t5 && t5_own == NULL))) {
+    if (rc == TINYRANK_OK && ((qwen && qwen_own == NULL) || (t5 && t5_own == NULL) ||
+                             (xlmr && xlmr_own == NULL))) {
         snprintf(err, errlen, "out of memory");
         rc = TINYRANK_ERR_INTERNAL;
     }
-    if (rc == TINYRANK_OK && !qwen && !t5) /* Qwen and T5 read their tokenizers themselves */
+    if (rc == TINYRANK_OK && !qwen && !t5 && !xlmr) /* the others read their tokenizers themselves */
         rc = tr_wp_files_load(opt->input_dir, TR_WP_SOURCE_AUTO, &tok, err, errlen);
     if (rc == TINYRANK_OK) {
         tr_arch_ctx c = {opt, cfg, weights, &tok, &ir, err, errlen};
@@ -123,6 +134,7 @@ int tr_convert(const tr_convert_options *opt, char *err, size_t errlen)
                  tinyrank_version(), arch, opt->dtype == TR_CONVERT_INT8 ? "int8" : "f32");
         rc = qwen ? tr_arch_qwen_build(&c, strcmp(family, "qwen3") == 0, qwen_own)
              : t5 ? tr_arch_t5_build(&c, t5_own)
+             : xlmr ? tr_arch_xlmr_build(&c, xlmr_own)
                   : tr_arch_bert_build(&c);
     }
     if (rc == TINYRANK_OK)
@@ -134,6 +146,8 @@ int tr_convert(const tr_convert_options *opt, char *err, size_t errlen)
     free(qwen_own);
     tr_t5_owned_free(t5_own);
     free(t5_own);
+    tr_xlmr_owned_free(xlmr_own);
+    free(xlmr_own);
     tr_wp_files_free(&tok);
     tr_st_close(weights);
     tr_json_free(cfg);

@@ -150,6 +150,9 @@ static uint32_t max_len(const seqs *s)
     return m;
 }
 
+/* Largest |diff| of the f32 checks of the current case (printed). */
+static double g_worst;
+
 static void expect_near(const tr_json *a, size_t n, const float *got, double tol, const char *what,
                         const char *kset)
 {
@@ -157,6 +160,7 @@ static void expect_near(const tr_json *a, size_t n, const float *got, double tol
     assert_int_equal(a->len, n);
     for (size_t i = 0; i < n; i++) {
         double want = a->items[i].number, diff = fabs(want - got[i]);
+        g_worst = diff > g_worst ? diff : g_worst;
         if (!(diff <= tol))
             fail_msg("%s [kernels %s] %zu: got %.9g, Hugging Face %.9g (|diff| %.3g > %.1g)", what,
                      kset, i, got[i], want, diff, tol);
@@ -249,6 +253,9 @@ static void score(const char *path, const char *kset, const seqs *s, int batch, 
 
 static void print_int8(const char *name, const float *f32, const float *q8, size_t n)
 {
+    printf("%s: f32 max |diff| to Hugging Face %.3g (every kernel set, scores and the values "
+           "checked)\n", name, g_worst);
+    g_worst = 0;
     double worst = 0;
     for (size_t i = 0; i < n; i++)
         worst = fmax(worst, fabs((double)q8[i] - f32[i]));

@@ -5,6 +5,10 @@
  *   - the text path (template, tokenizer, packing): scores with the shared
  *     prefix reused equal the recomputed ones (1e-5), for batches of every
  *     size, and one call equals one call per passage;
+ *   - a custom template file (docs/TEMPLATES.md): its fixed ids, texts and
+ *     placeholders give the sequence the format describes, its score kind
+ *     and tokens are used, and malformed template files are refused with a
+ *     message; so are unsupported configs;
  *   - bad input gives a status and a message, never a crash: an arena one
  *     byte short, a sequence over max_length, invalid UTF-8, a token id
  *     outside the embedding, and model bytes corrupted at random (run under
@@ -138,6 +142,126 @@ static void test_bad_inputs(void **state)
     tr_test_model_close(&tm);
 }
 
+static int convert_custom(const char *tpl_json, const char *out, char *err, size_t errlen)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/tpl.json", tmp_dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(tpl_json, f);
+    fclose(f);
+    tr_convert_options o = tr_convert_options_default();
+    o.input_dir = tmp_dir;
+    o.output_path = out;
+    o.dtype = TR_CONVERT_F32;
+    o.template_name = "custom";
+    o.template_file = path;
+    return tr_convert(&o, err, errlen);
+}
+
+static void test_custom_template(void **state)
+{
+    (void)state;
+    char out[1200], err[512];
+    snprintf(out, sizeof out, "%s/custom.trk", tmp_dir);
+    /* "yes"/"no" are merges of the synthetic tokenizer; 934 is <|im_start|>
+     * there (256 bytes + 677 merges, then <|endoftext|>) */
+    int rc = convert_custom(
+        "{\"name\": \"mine\", \"segments\": ["
+        "{\"ids\": [934, 10]},"
+        "{\"text\": \"Q: {query} {{x}} D: {document}\", \"truncate_order\": 1},"
+        "{\"text\": \"?\"}],"
+        "\"score\": {\"kind\": \"logit_diff\", \"tokens\": [\"no\", \"yes\"]}}",
+        out, err, sizeof err);
+    if (rc != TINYRANK_OK)
+        fail_msg("custom template: %s", err);
+    tr_test_model tm;
+    tr_test_session ts;
+    assert_int_equal(tr_test_model_open(&tm, out), TINYRANK_OK);
+    assert_int_equal(tr_test_session_open(&ts, tm.model, 64, 2), TINYRANK_OK);
+    int32_t ids[64];
+    size_t n = 0;
+    assert_int_equal(tinyrank_tokenize_pair(ts.session, "ab", 2, "cd", 2, ids, NULL, 64, &n),
+                     TINYRANK_OK);
+    /* [937, 10] then "Q: ab {x} D: cd" then "?": every character here is
+     * one byte token (the pairs "ab", "cd" are merges of the tokenizer) */
+    assert_true(n >= 4);
+    assert_int_equal(ids[0], 934);
+    assert_int_equal(ids[1], 10);
+    assert_int_equal(ids[n - 1], '?' ); /* byte tokens of printable ASCII are their own ids */
+    assert_int_equal(ids[2], 'Q');
+    /* LOGIT_DIFF: unbounded raw scores (not probabilities) */
+    float sc[2];
+    const char *two[] = {"cats", "dogs and more dogs"};
+    assert_int_equal(tinyrank_score(ts.session, "cat", two, 2, sc), TINYRANK_OK);
+    assert_true(isfinite(sc[0]) && isfinite(sc[1]) && sc[0] != sc[1]);
+    tr_test_session_close(&ts);
+    tr_test_model_close(&tm);
+
+    /* malformed templates and configs: refused with a message */
+    static const char *const bad[] = {
+        "{\"segments\": [{\"text\": \"{oops}\"}], \"score\": {\"kind\": \"logit_diff\", \"tokens\": [\"no\", \"yes\"]}}",
+        "{\"segments\": [], \"score\": {\"kind\": \"logit_diff\", \"tokens\": [\"no\", \"yes\"]}}",
+        "{\"segments\": [{\"text\": \"{document}\"}], \"score\": {\"kind\": \"max\", \"tokens\": [\"no\", \"yes\"]}}",
+        "{\"segments\": [{\"text\": \"{document}\"}], \"score\": {\"kind\": \"logit_diff\", \"tokens\": [\"no\", \"no\"]}}",
+        "{\"segments\": [{\"text\": \"{document}\", \"ids\": [1]}], \"score\": {\"kind\": \"logit_diff\", \"tokens\": [\"no\", \"yes\"]}}",
+        "[1, 2]",
+        "{\"segments\": [{\"ids\": [936]}, {\"text\": \"{document}\"}], \"score\": {\"kind\": \"logit_diff\", \"tokens\": [\"no\", \"yes\"]}}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = 0;
+        rc = convert_custom(bad[i], out, err, sizeof err);
+        if (rc == TINYRANK_OK || err[0] == 0)
+            fail_msg("bad template %zu was accepted (%s)", i, err);
+    }
+}
+
+/* An explicit lm_head (tie_word_embeddings false) equal to the embedding
+ * must give the tied model's scores: the head rows come from lm_head.weight
+ * (and a random lm_head must change them). */
+static void test_untied_head(void **state)
+{
+    (void)state;
+    char *dir = tr_test_mkdtemp();
+    char path[1200];
+    float tied[N_P], copy[N_P], rnd[N_P];
+    size_t cached;
+    const char *modes[] = {"copy", "random"};
+    float *outs[] = {copy, rnd};
+    tr_test_model tm;
+    assert_int_equal(tr_test_model_open(&tm, model_path), TINYRANK_OK);
+    score_text(&tm, 4, true, tied, &cached);
+    tr_test_model_close(&tm);
+    for (int k = 0; k < 2; k++) {
+        char args[160];
+        snprintf(args, sizeof args, "--preset qwen3-tiny --init-std 0.05 --seed 5 --untied-head %s",
+                 modes[k]);
+        tr_test_rmtree(dir);
+        assert_int_equal(tr_test_system("mkdir -p '%s'", dir), 0);
+        assert_int_equal(tr_test_make_checkpoint(dir, args), 0);
+        snprintf(path, sizeof path, "%s/m.trk", dir);
+        assert_int_equal(tr_test_convert(dir, path, "f32"), TINYRANK_OK);
+        assert_int_equal(tr_test_model_open(&tm, path), TINYRANK_OK);
+        score_text(&tm, 4, true, outs[k], &cached);
+        tr_test_model_close(&tm);
+    }
+    assert_memory_equal(tied, copy, sizeof tied);
+    assert_memory_not_equal(tied, rnd, sizeof tied);
+    /* untied without lm_head.weight: refused by name */
+    assert_int_equal(tr_test_system("rm '%s/model.safetensors' '%s/m.trk' && cp '%s/model.safetensors' '%s/'",
+                                    dir, dir, tmp_dir, dir),
+                     0);
+    char err[512];
+    tr_convert_options o = tr_convert_options_default();
+    o.input_dir = dir;
+    o.output_path = path;
+    o.dtype = TR_CONVERT_F32;
+    assert_int_not_equal(tr_convert(&o, err, sizeof err), TINYRANK_OK);
+    assert_non_null(strstr(err, "lm_head.weight"));
+    tr_test_rmtree(dir);
+    free(dir);
+}
+
 /* Random byte flips anywhere in the file: load refuses or the model runs;
  * never a crash or an out-of-bounds access (ASan/UBSan in CI). */
 static void test_corrupt_bytes(void **state)
@@ -190,6 +314,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text_path_prefix_reuse),
+        cmocka_unit_test(test_custom_template),
+        cmocka_unit_test(test_untied_head),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_corrupt_bytes),
     };

@@ -156,12 +156,48 @@ static void test_attention_row(void **state)
     }
 }
 
+/* The load-time check of a relative attention node refuses options and
+ * tensors that would index outside the bias table or divide by zero. */
+static void test_relative_check(void **state)
+{
+    (void)state;
+    tr_tensor q = {.name = "q", .name_len = 1, .kind = TR_TK_ACTIVATION, .dtype = TR_DT_F32,
+                   .ndim = 2, .dims = {TR_DIM_TOKENS, 8}};
+    tr_tensor table = {.name = "t", .name_len = 1, .kind = TR_TK_CONSTANT, .dtype = TR_DT_F32,
+                       .ndim = 2, .dims = {32, 2}};
+    const tr_tensor *in[6] = {&q, &q, &q, &table, NULL, NULL};
+    tr_node n = {.code = TR_OP_ATTENTION, .n_in = 4};
+    n.opt.attention.num_heads = n.opt.attention.num_kv_heads = 2;
+    n.opt.attention.head_dim = 4;
+    n.opt.attention.scale = 1.0f;
+    n.opt.attention.relative = true;
+    n.opt.attention.rel_buckets = 32;
+    n.opt.attention.rel_max_distance = 128;
+    n.opt.attention.rel_bidirectional = true;
+    char msg[256];
+    assert_int_equal(tr_attention_relative_check(&n, in, &q, msg, sizeof msg), TINYRANK_OK);
+    n.opt.attention.rel_max_distance = 8; /* = the exact range: log(1) = 0 */
+    assert_int_equal(tr_attention_relative_check(&n, in, &q, msg, sizeof msg), TINYRANK_ERR_CORRUPT_MODEL);
+    n.opt.attention.rel_max_distance = 128;
+    n.opt.attention.rel_buckets = 2; /* no exact bucket */
+    assert_int_equal(tr_attention_relative_check(&n, in, &q, msg, sizeof msg), TINYRANK_ERR_CORRUPT_MODEL);
+    n.opt.attention.rel_buckets = 16; /* the table has 32 rows */
+    assert_int_equal(tr_attention_relative_check(&n, in, &q, msg, sizeof msg), TINYRANK_ERR_CORRUPT_MODEL);
+    n.opt.attention.rel_buckets = 32;
+    table.kind = TR_TK_ACTIVATION;
+    assert_int_equal(tr_attention_relative_check(&n, in, &q, msg, sizeof msg), TINYRANK_ERR_CORRUPT_MODEL);
+    table.kind = TR_TK_CONSTANT;
+    in[3] = NULL;
+    assert_int_equal(tr_attention_relative_check(&n, in, &q, msg, sizeof msg), TINYRANK_ERR_CORRUPT_MODEL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buckets),
         cmocka_unit_test(test_relbias_kernels),
         cmocka_unit_test(test_attention_row),
+        cmocka_unit_test(test_relative_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,33 +1,37 @@
-/* bert.c - BertForSequenceClassification cross-encoders.
+/* bert.c - BertForSequenceClassification cross-encoders, and the BERT-style
+ * encoder graph that XLM-R / RoBERTa share (bert.h, xlmr.c).
  *
- * Graph (as transformers' modeling_bert.py computes it, eval mode):
- *   h = LayerNorm(word[ids] + type[type_ids] + position[pos])
+ * Graph (as transformers' modeling_bert.py / modeling_roberta.py compute it,
+ * eval mode):
+ *   h = LayerNorm(word[ids] + type[type_ids] + position[pos + offset])
  *   per layer: a = Attention(hWq+bq, hWk+bk, hWv+bv) / sqrt(d) per head
  *              h = LayerNorm(h + a Wo + bo)
  *              h = LayerNorm(h + gelu(h Wi + bi) Wo2 + bo2)
- *   score = classifier(tanh(pooler(h[CLS])))[0]
+ *   BERT:    score = classifier(tanh(pooler(h[CLS])))[0]
+ *   RoBERTa: score = out_proj(tanh(dense(h[<s>])))[0]
+ * The session feeds positions 0..n-1; RoBERTa numbers them from
+ * padding_idx + 1 (the padded positions of transformers take padding_idx),
+ * which the position embedding's index_offset adds.
  *
  * int8: the six encoder matrices of every layer are int8 with one scale per
  * output channel, and the word embedding is int8 with one scale per row
- * (it is most of a small model's bytes: 30522 x 384 = 47 MB in f32). Kept
- * in f32, and why: position and token type embeddings (small, and added to
- * every token), LayerNorm weights and all biases (tiny, and errors there
- * shift every value), and the pooler and classifier (one row per sequence,
- * so negligible time, while the score is read straight from them). */
+ * (it is most of a small model's bytes: 30522 x 384 = 47 MB in f32; XLM-R's
+ * 250002 rows even more). Kept in f32, and why: position and token type
+ * embeddings (small, and added to every token), LayerNorm weights and all
+ * biases (tiny, and errors there shift every value), and the pooler and
+ * classifier (one row per sequence, so negligible time, while the score is
+ * read straight from them). */
+#include "converter/arch/bert.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "converter/arch/arch.h"
 #include "tinyrank.h"
 
-typedef struct bert_cfg {
-    int64_t layers, hidden, heads, inter, vocab, max_pos, type_vocab, labels;
-    double eps;
-    int act;
-} bert_cfg;
+static const tr_bert_variant k_bert = {"bert", TR_BERT_HEAD_POOLER, 2};
 
-static int read_config(tr_arch_ctx *c, bert_cfg *b)
+int tr_bert_read_config(tr_arch_ctx *c, const tr_bert_variant *v, tr_bert_cfg *b)
 {
     const tr_json *j = c->config;
     b->layers = tr_json_get_int(j, "num_hidden_layers", -1);
@@ -40,13 +44,27 @@ static int read_config(tr_arch_ctx *c, bert_cfg *b)
     b->eps = tr_json_get_number(j, "layer_norm_eps", 1e-12);
     const char *act = tr_json_get_string(j, "hidden_act", "gelu");
     const char *pos = tr_json_get_string(j, "position_embedding_type", "absolute");
+    b->position_offset = 0;
+    if (v->head == TR_BERT_HEAD_ROBERTA) {
+        /* RobertaEmbeddings: padding_idx = pad_token_id, real tokens from padding_idx + 1 */
+        int64_t pad = tr_json_get_int(j, "pad_token_id", 1);
+        if (pad < 0 || pad > 1000000) {
+            snprintf(c->err, c->errlen, "config.json: pad_token_id %lld is not a valid padding_idx",
+                     (long long)pad);
+            return TINYRANK_ERR_INVALID_ARGUMENT;
+        }
+        b->position_offset = (int32_t)pad + 1;
+    }
     if (b->layers < 1 || b->hidden < 1 || b->heads < 1 || b->inter < 1 || b->vocab < 1 ||
-        b->max_pos < 4 || b->type_vocab < 2 || b->hidden % b->heads != 0 || b->layers > 1000 ||
-        b->hidden > 65536 || b->inter > 262144 || b->vocab > 10000000 || !(b->eps >= 0)) {
+        b->max_pos - b->position_offset < 4 || b->type_vocab < v->min_type_vocab ||
+        b->hidden % b->heads != 0 || b->layers > 1000 || b->hidden > 65536 || b->inter > 262144 ||
+        b->vocab > 10000000 || b->max_pos > 10000000 || b->type_vocab > 1000000 ||
+        !(b->eps >= 0)) {
         snprintf(c->err, c->errlen,
-                 "config.json: missing or invalid BERT dimensions (num_hidden_layers, hidden_size, "
+                 "config.json: missing or invalid %s dimensions (num_hidden_layers, hidden_size, "
                  "num_attention_heads dividing hidden_size, intermediate_size, vocab_size, "
-                 "type_vocab_size >= 2)");
+                 "type_vocab_size >= %lld, max_position_embeddings >= %lld)",
+                 v->prefix, (long long)v->min_type_vocab, (long long)b->position_offset + 4);
         return TINYRANK_ERR_INVALID_ARGUMENT;
     }
     if (strcmp(act, "gelu") == 0)
@@ -121,7 +139,7 @@ static int32_t add(tr_arch_ctx *c, int32_t a, int32_t b, const char *name, int32
 }
 
 static int32_t embed(tr_arch_ctx *c, int32_t ids, const char *table_name, int64_t rows, int64_t h,
-                     int quantize)
+                     int quantize, int32_t index_offset)
 {
     char name[256];
     const int64_t shape[2] = {rows, h};
@@ -131,50 +149,84 @@ static int32_t embed(tr_arch_ctx *c, int32_t ids, const char *table_name, int64_
     snprintf(name, sizeof name, "%s:out", table_name);
     tr_node op = {.code = TR_OP_EMBEDDING, .n_in = 2, .in = {ids, t, -1, -1}};
     op.out = act2d(c->ir, name, TR_DIM_TOKENS, h);
-    op.opt.embedding.index_offset = 0;
+    op.opt.embedding.index_offset = index_offset;
     return op.out < 0 ? -1 : tr_ir_op(c->ir, &op);
 }
 
-static int build_graph(tr_arch_ctx *c, const bert_cfg *b)
+/* The first token's row of h through the variant's head: [SEQUENCES, 1]. */
+static int32_t head(tr_arch_ctx *c, const tr_bert_variant *v, int32_t h, int64_t H)
+{
+    tr_ir *ir = c->ir;
+    const int32_t S = TR_DIM_SEQUENCES;
+    const int roberta = v->head == TR_BERT_HEAD_ROBERTA;
+    tr_node g = {.code = TR_OP_GATHER_ROWS, .n_in = 1, .in = {h, -1, -1, -1}};
+    g.out = act2d(ir, "cls", S, H);
+    g.opt.gather.pick = TR_PICK_FIRST;
+    int32_t cls = g.out < 0 ? -1 : tr_ir_op(ir, &g);
+    char dense[64];
+    snprintf(dense, sizeof dense, "%s", roberta ? "classifier.dense" : "bert.pooler.dense");
+    int32_t pooled = cls < 0 ? -1 : fc(c, cls, S, dense, H, H, 0, TR_ACT_TANH);
+    if (pooled < 0)
+        return -1;
+    /* the number of labels comes from the last weight */
+    const char *out_name = roberta ? "classifier.out_proj" : "classifier";
+    char wname[64];
+    snprintf(wname, sizeof wname, "%s.weight", out_name);
+    const tr_st_tensor *cw = tr_st_find(c->weights, wname);
+    if (cw == NULL) {
+        snprintf(c->err, c->errlen, "missing tensor '%s' in %s", wname, c->opt->input_dir);
+        return -1;
+    }
+    if (cw->ndim != 2 || cw->shape[0] != 1) {
+        snprintf(c->err, c->errlen,
+                 "%s has %lld rows: only single-logit cross-encoders (num_labels=1) are supported",
+                 wname, cw->ndim >= 1 ? (long long)cw->shape[0] : 0LL);
+        return -2;
+    }
+    return fc(c, pooled, S, out_name, 1, H, 0, TR_ACT_NONE);
+}
+
+static int build_graph(tr_arch_ctx *c, const tr_bert_variant *v, const tr_bert_cfg *b)
 {
     tr_ir *ir = c->ir;
     const int q8 = c->opt->dtype == TR_CONVERT_INT8;
-    const int32_t T = TR_DIM_TOKENS, S = TR_DIM_SEQUENCES;
+    const int32_t T = TR_DIM_TOKENS;
     const int64_t H = b->hidden;
+    const char *pre = v->prefix;
     char p[192], name[256];
 
     ir->token_ids = tr_ir_input(ir, "input_ids");
     ir->type_ids = tr_ir_input(ir, "token_type_ids");
     ir->position_ids = tr_ir_input(ir, "position_ids");
-    int32_t ew = embed(c, ir->token_ids, "bert.embeddings.word_embeddings.weight", b->vocab, H, q8);
-    int32_t et = ew < 0 ? -1
-                        : embed(c, ir->type_ids, "bert.embeddings.token_type_embeddings.weight",
-                                b->type_vocab, H, 0);
-    int32_t ep = et < 0 ? -1
-                        : embed(c, ir->position_ids, "bert.embeddings.position_embeddings.weight",
-                                b->max_pos, H, 0);
+    snprintf(name, sizeof name, "%s.embeddings.word_embeddings.weight", pre);
+    int32_t ew = embed(c, ir->token_ids, name, b->vocab, H, q8, 0);
+    snprintf(name, sizeof name, "%s.embeddings.token_type_embeddings.weight", pre);
+    int32_t et = ew < 0 ? -1 : embed(c, ir->type_ids, name, b->type_vocab, H, 0, 0);
+    snprintf(name, sizeof name, "%s.embeddings.position_embeddings.weight", pre);
+    int32_t ep = et < 0 ? -1 : embed(c, ir->position_ids, name, b->max_pos, H, 0, b->position_offset - 1);
     if (ep < 0)
         return -1;
     int32_t h = add(c, ew, et, "embeddings:word+type", T, H);
     h = h < 0 ? -1 : add(c, h, ep, "embeddings:sum", T, H);
-    h = h < 0 ? -1 : layernorm(c, h, T, "bert.embeddings.LayerNorm", H, b->eps);
+    snprintf(name, sizeof name, "%s.embeddings.LayerNorm", pre);
+    h = h < 0 ? -1 : layernorm(c, h, T, name, H, b->eps);
 
     const int32_t d = (int32_t)(H / b->heads);
     for (int64_t l = 0; h >= 0 && l < b->layers; l++) {
         if (c->opt->progress)
             fprintf(stderr, "converting layer %lld/%lld\r", (long long)l + 1,
                     (long long)b->layers);
-        snprintf(p, sizeof p, "bert.encoder.layer.%lld", (long long)l);
+        snprintf(p, sizeof p, "%s.encoder.layer.%lld", pre, (long long)l);
         snprintf(name, sizeof name, "%s.attention.self.query", p);
         int32_t q = fc(c, h, T, name, H, H, q8, TR_ACT_NONE);
         snprintf(name, sizeof name, "%s.attention.self.key", p);
         int32_t k = q < 0 ? -1 : fc(c, h, T, name, H, H, q8, TR_ACT_NONE);
         snprintf(name, sizeof name, "%s.attention.self.value", p);
-        int32_t v = k < 0 ? -1 : fc(c, h, T, name, H, H, q8, TR_ACT_NONE);
-        if (v < 0)
+        int32_t val = k < 0 ? -1 : fc(c, h, T, name, H, H, q8, TR_ACT_NONE);
+        if (val < 0)
             return -1;
         snprintf(name, sizeof name, "%s.attention:out", p);
-        tr_node att = {.code = TR_OP_ATTENTION, .n_in = 3, .in = {q, k, v, -1}};
+        tr_node att = {.code = TR_OP_ATTENTION, .n_in = 3, .in = {q, k, val, -1}};
         att.out = act2d(ir, name, T, H);
         att.opt.attention.num_heads = (int32_t)b->heads;
         att.opt.attention.num_kv_heads = (int32_t)b->heads;
@@ -202,61 +254,51 @@ static int build_graph(tr_arch_ctx *c, const bert_cfg *b)
     if (h < 0)
         return -1;
 
-    tr_node g = {.code = TR_OP_GATHER_ROWS, .n_in = 1, .in = {h, -1, -1, -1}};
-    g.out = act2d(ir, "cls", S, H);
-    g.opt.gather.pick = TR_PICK_FIRST;
-    int32_t cls = g.out < 0 ? -1 : tr_ir_op(ir, &g);
-    int32_t pooled = cls < 0 ? -1 : fc(c, cls, S, "bert.pooler.dense", H, H, 0, TR_ACT_TANH);
-    if (pooled < 0)
-        return -1;
-    /* the classifier: the number of labels comes from its weight */
-    const tr_st_tensor *cw = tr_st_find(c->weights, "classifier.weight");
-    if (cw == NULL) {
-        snprintf(c->err, c->errlen, "missing tensor 'classifier.weight' in %s", c->opt->input_dir);
-        return -1;
-    }
-    if (cw->ndim != 2 || cw->shape[0] != 1) {
-        snprintf(c->err, c->errlen,
-                 "classifier.weight has %lld rows: only single-logit cross-encoders (num_labels=1) "
-                 "are supported",
-                 cw->ndim >= 1 ? (long long)cw->shape[0] : 0LL);
-        return -2;
-    }
-    ir->output = fc(c, pooled, S, "classifier", 1, H, 0, TR_ACT_NONE);
-    return ir->output < 0 ? -1 : 0;
+    ir->output = head(c, v, h, H);
+    return ir->output;
+}
+
+int tr_bert_build_graph(tr_arch_ctx *c, const tr_bert_variant *v, const tr_bert_cfg *b)
+{
+    tr_ir *ir = c->ir;
+    ir->weight_dtype = c->opt->dtype == TR_CONVERT_INT8 ? TR_DT_I8 : TR_DT_F32;
+    ir->num_layers = (int32_t)b->layers;
+    ir->hidden = (int32_t)b->hidden;
+    ir->num_heads = (int32_t)b->heads;
+    ir->intermediate = (int32_t)b->inter;
+    ir->vocab_size = (int32_t)b->vocab;
+    /* the longest sequence the position table numbers */
+    ir->max_position = (int32_t)(b->max_pos - b->position_offset);
+    ir->type_vocab = (int32_t)b->type_vocab;
+    ir->layer_norm_eps = (float)b->eps;
+    /* older checkpoints save the position_ids buffer; it is recomputed */
+    char name[96];
+    snprintf(name, sizeof name, "%s.embeddings.position_ids", v->prefix);
+    tr_st_use(c->weights, name);
+    int rc = build_graph(c, v, b);
+    if (rc == -2)
+        return TINYRANK_ERR_UNSUPPORTED;
+    if (rc < 0)
+        return ir->oom ? TINYRANK_ERR_INTERNAL : TINYRANK_ERR_INVALID_ARGUMENT;
+    return TINYRANK_OK;
 }
 
 int tr_arch_bert_build(tr_arch_ctx *c)
 {
-    bert_cfg b;
-    int rc = read_config(c, &b);
+    tr_bert_cfg b;
+    int rc = tr_bert_read_config(c, &k_bert, &b);
     if (rc != TINYRANK_OK)
         return rc;
     tr_ir *ir = c->ir;
     ir->family = TR_FAMILY_BERT;
-    ir->weight_dtype = c->opt->dtype == TR_CONVERT_INT8 ? TR_DT_I8 : TR_DT_F32;
-    ir->num_layers = (int32_t)b.layers;
-    ir->hidden = (int32_t)b.hidden;
-    ir->num_heads = (int32_t)b.heads;
-    ir->intermediate = (int32_t)b.inter;
-    ir->vocab_size = (int32_t)b.vocab;
-    ir->max_position = (int32_t)b.max_pos;
-    ir->type_vocab = (int32_t)b.type_vocab;
-    ir->layer_norm_eps = (float)b.eps;
-
     if ((int64_t)c->tok->count > b.vocab) {
         snprintf(c->err, c->errlen, "the tokenizer has %zu tokens but config.json vocab_size is %lld",
                  c->tok->count, (long long)b.vocab);
         return TINYRANK_ERR_INVALID_ARGUMENT;
     }
-    /* older checkpoints save the position_ids buffer; it is 0..n-1, recomputed */
-    tr_st_use(c->weights, "bert.embeddings.position_ids");
-
-    rc = build_graph(c, &b);
-    if (rc == -2)
-        return TINYRANK_ERR_UNSUPPORTED;
-    if (rc != 0)
-        return ir->oom ? TINYRANK_ERR_INTERNAL : TINYRANK_ERR_INVALID_ARGUMENT;
+    rc = tr_bert_build_graph(c, &k_bert, &b);
+    if (rc != TINYRANK_OK)
+        return rc;
 
     tr_wp_files *t = c->tok;
     ir->tok.tokens = t->tokens;

@@ -49,16 +49,25 @@ typedef struct tpl_builder {
     const char *score_texts[2];
 } tpl_builder;
 
-static char *keep(tpl_builder *b, const char *text, size_t len)
+/* A buffer of cap bytes owned by b->own (freed with it); NULL when out of
+ * memory or of string slots. */
+static char *alloc_text(tpl_builder *b, size_t cap)
 {
     if (b->own->n_strings == TR_QWEN_MAX_STRINGS)
         return NULL;
-    char *s = malloc(len + 1);
-    if (s == NULL)
-        return NULL;
-    memcpy(s, text, len);
-    s[len] = 0;
-    b->own->strings[b->own->n_strings++] = s;
+    char *s = malloc(cap);
+    if (s != NULL)
+        b->own->strings[b->own->n_strings++] = s;
+    return s;
+}
+
+static char *keep(tpl_builder *b, const char *text, size_t len)
+{
+    char *s = alloc_text(b, len + 1);
+    if (s != NULL) {
+        memcpy(s, text, len);
+        s[len] = 0;
+    }
     return s;
 }
 
@@ -133,12 +142,11 @@ static int builtin_mxbai(tpl_builder *b, const char *instruction)
     const char *lead = "query: ";
     if (instruction != NULL && instruction[0] != 0) {
         size_t n = strlen("instruction: ") + strlen(instruction) + strlen("\nquery: ");
-        char *t = keep(b, "", 0);
-        if (t == NULL || (t = realloc(t, n + 1)) == NULL) {
+        char *t = alloc_text(b, n + 1);
+        if (t == NULL) {
             snprintf(b->c->err, b->c->errlen, "out of memory");
             return TINYRANK_ERR_INTERNAL;
         }
-        b->own->strings[b->own->n_strings - 1] = t;
         snprintf(t, n + 1, "instruction: %s\nquery: ", instruction);
         lead = t;
     }
@@ -150,7 +158,8 @@ static int builtin_mxbai(tpl_builder *b, const char *instruction)
         return TINYRANK_ERR_INVALID_ARGUMENT;
     part(b, d, TR_SLOT_LITERAL, "document: ");
     part(b, d, TR_SLOT_DOCUMENT, NULL);
-    if ((rc = literal_segment(b, "\n")) != TINYRANK_OK || (rc = literal_segment(b, MXBAI_TASK)) != TINYRANK_OK)
+    if ((rc = literal_segment(b, "\n")) != TINYRANK_OK ||
+        (rc = literal_segment(b, MXBAI_TASK)) != TINYRANK_OK)
         return rc;
     return literal_segment(b, MXBAI_SUFFIX);
 }
@@ -162,11 +171,11 @@ static int text_parts(tpl_builder *b, tr_ir_segment *s, const char *text)
     static const struct { const char *name; uint8_t slot; } slots[] = {
         {"{query}", TR_SLOT_QUERY}, {"{document}", TR_SLOT_DOCUMENT},
         {"{instruction}", TR_SLOT_INSTRUCTION}};
-    char *lit = keep(b, "", 0);
-    size_t cap = strlen(text) + 1, n = 0;
-    if (lit == NULL || (lit = realloc(lit, cap)) == NULL)
+    const size_t cap = strlen(text) + 1;
+    size_t n = 0;
+    char *lit = alloc_text(b, cap);
+    if (lit == NULL)
         goto oom;
-    b->own->strings[b->own->n_strings - 1] = lit;
     for (const char *p = text; *p;) {
         if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
             lit[n++] = p[0];
@@ -185,11 +194,10 @@ static int text_parts(tpl_builder *b, tr_ir_segment *s, const char *text)
             }
             if (n > 0) {
                 lit[n] = 0;
-                part(b, s, TR_SLOT_LITERAL, lit);
-                lit = keep(b, "", 0);
-                if (lit == NULL || (lit = realloc(lit, cap)) == NULL)
+                if (part(b, s, TR_SLOT_LITERAL, lit) != TINYRANK_OK)
+                    return TINYRANK_ERR_INVALID_ARGUMENT;
+                if ((lit = alloc_text(b, cap)) == NULL)
                     goto oom;
-                b->own->strings[b->own->n_strings - 1] = lit;
                 n = 0;
             }
             if (part(b, s, slots[k].slot, NULL) != TINYRANK_OK)
@@ -269,8 +277,10 @@ static int custom_template(tpl_builder *b, const char *path, tr_json **keep_json
         int32_t *dst = b->own->ids[s - b->own->segments];
         for (size_t k = 0; k < ids->len; k++) {
             const tr_json *v = &ids->items[k];
-            if (v->type != TR_JSON_NUMBER || v->number < 0 || v->number > 2147483647.0) {
-                snprintf(b->c->err, b->c->errlen, "%s: segment %zu has a bad id", path, i);
+            if (v->type != TR_JSON_NUMBER || v->number < 0 || v->number != (double)(int64_t)v->number ||
+                v->number >= (double)b->own->bpe.count) {
+                snprintf(b->c->err, b->c->errlen,
+                         "%s: segment %zu has an id that is not a token of tokenizer.json", path, i);
                 return TINYRANK_ERR_INVALID_ARGUMENT;
             }
             dst[k] = (int32_t)v->number;

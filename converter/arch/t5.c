@@ -426,8 +426,8 @@ int tr_t5_build_graph(tr_arch_ctx *c, const tr_t5_cfg *t)
         ir->output = vs.out < 0 ? -1 : tr_ir_op(ir, &vs);
     } else {
         ir->output = pair_head(c, t, a);
-        if (!t->tied)
-            tr_st_use(c->weights, "lm_head.weight");
+        /* untied: only 2 rows were taken; tied: a copy of shared some files keep */
+        tr_st_use(c->weights, "lm_head.weight");
     }
     if (ir->output < 0)
         return ir->oom ? TINYRANK_ERR_INTERNAL : TINYRANK_ERR_INVALID_ARGUMENT;

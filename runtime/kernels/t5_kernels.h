@@ -3,7 +3,8 @@
  * query rows over a chosen set of memory rows (decoder steps).
  *
  * The reference kernels work in double, as attention_ref.c does; the AVX2
- * variant of the biased attention is checked against them (test_t5_ops.c). */
+ * and AVX-512 variants of the biased attention (x86/attention_relbias_*)
+ * are checked against a double formula on odd shapes (test_t5_ops.c). */
 #ifndef TR_T5_KERNELS_H
 #define TR_T5_KERNELS_H
 
@@ -47,8 +48,8 @@ void tr_f32_attention_relbias__ref(size_t len, size_t d, const float *q, size_t 
                                    float *out, size_t out_stride, float *scratch);
 
 /* The relbias kernel of a kernel set (by its name: "ref", "avx2",
- * "avx512vnni", ...): the AVX2 variant where the set has AVX2, else the
- * reference. */
+ * "avx512vnni", ...): the AVX2 / AVX-512 variant for those sets, else the
+ * reference (t5_dispatch.c). */
 tr_f32_attention_relbias_fn tr_f32_attention_relbias_for(const char *kernel_set_name);
 
 /* One query row q (d floats) over n memory rows: row r of K and V is at

@@ -45,7 +45,9 @@ int tr_attention_relative_check(const tr_node *n, const tr_tensor *const *in, co
         tr_msg(msg, len, "attention with a relative position bias: no KV cache, no grouped heads");
         return TINYRANK_ERR_UNSUPPORTED;
     }
-    if (heads <= 0 || d <= 0 || heads > 4096 || d > 4096 || buckets < 2 || buckets > 65536 ||
+    /* buckets >= 4 and max_distance > the exact range keep every bucket
+     * in the table and the log finite (tr_t5_relative_bucket) */
+    if (heads <= 0 || d <= 0 || heads > 4096 || d > 4096 || buckets < 4 || buckets > 65536 ||
         maxd < 2 || maxd > (1 << 24) || maxd <= buckets / (n->opt.attention.rel_bidirectional ? 4 : 2)) {
         tr_msg(msg, len, "relative attention: bad heads %d, head_dim %d, buckets %d or max "
                "distance %d", (int)heads, (int)d, (int)buckets, (int)maxd);

@@ -56,22 +56,21 @@ static void rope_task(void *arg, size_t task, size_t thread)
     (void)thread;
     const size_t half = j->d / 2, w = j->heads * j->d;
     const size_t r0 = task * ROPE_TILE, r1 = r0 + ROPE_TILE < j->rows ? r0 + ROPE_TILE : j->rows;
-    float cs[2048], sn[2048]; /* half <= 2048 (check: head_dim <= 4096) */
     for (size_t r = r0; r < r1; r++) {
         const float p = (float)j->pos[r];
-        for (size_t i = 0; i < half; i++) {
-            const float angle = p * j->inv_freq[i];
-            cs[i] = (float)cos((double)angle);
-            sn[i] = (float)sin((double)angle);
-        }
         const float *xr = j->x + r * w;
         float *o = j->out + r * w;
-        for (size_t h = 0; h < j->heads; h++, xr += j->d, o += j->d)
-            for (size_t i = 0; i < half; i++) {
-                const float a = xr[i], b = xr[i + half];
-                o[i] = a * cs[i] - b * sn[i];
-                o[i + half] = b * cs[i] + a * sn[i];
+        /* one angle per frequency, applied to every head (no per-row table:
+         * small stacks on microcontrollers) */
+        for (size_t i = 0; i < half; i++) {
+            const float angle = p * j->inv_freq[i];
+            const float cs = (float)cos((double)angle), sn = (float)sin((double)angle);
+            for (size_t h = 0; h < j->heads; h++) {
+                const float a = xr[h * j->d + i], b = xr[h * j->d + i + half];
+                o[h * j->d + i] = a * cs - b * sn;
+                o[h * j->d + i + half] = b * cs + a * sn;
             }
+        }
     }
 }
 

@@ -11,6 +11,7 @@ Examples:
   make_checkpoint.py --preset tiny --out /tmp/ck
   make_checkpoint.py --preset minilm-l6 --vocab bert-file vocab.txt --dtype f16 --shards 3 --out /tmp/ck
   make_checkpoint.py --preset t5-base [--gated] [--mvp] --dtype bf16 --out /tmp/t5  (T5ForConditionalGeneration)
+  make_checkpoint.py --preset xlmr-tiny [--tokenizer-dir DIR] --out /tmp/xlmr  (XLMRobertaForSequenceClassification)
 """
 import argparse
 import json
@@ -227,6 +228,9 @@ def parse_args(argv):
                         "--massive-scale, the few huge residual channels real LLMs have "
                         "(what makes per-token int8 activations lose the small channels)")
     p.add_argument("--massive-scale", type=float, default=50.0)
+    p.add_argument("--untied-head", choices=["copy", "random"],
+                   help="qwen presets: tie_word_embeddings false and an explicit lm_head.weight, "
+                        "a copy of the embedding (same scores as tied) or random")
     p.add_argument("--layers", type=int)
     p.add_argument("--hidden", type=int)
     p.add_argument("--heads", type=int)
@@ -307,6 +311,10 @@ def qwen_tensors(a, rng):
         t[p + "mlp.up_proj.weight"] = normal((f, h))
         t[p + "mlp.down_proj.weight"] = normal((h, f))
     norm("model.norm.weight", h)
+    if a.untied_head == "copy":
+        t["lm_head.weight"] = t["model.embed_tokens.weight"].copy()
+    elif a.untied_head == "random":
+        t["lm_head.weight"] = normal((a.vocab_size, h))
     return t
 
 
@@ -382,7 +390,8 @@ def qwen_main(a):
         "max_position_embeddings": a.max_position, "max_window_layers": a.layers,
         "model_type": "qwen3", "num_attention_heads": a.heads, "num_hidden_layers": a.layers,
         "num_key_value_heads": a.kv_heads, "rms_norm_eps": 1e-6, "rope_scaling": None,
-        "rope_theta": 1000000.0, "sliding_window": None, "tie_word_embeddings": True,
+        "rope_theta": 1000000.0, "sliding_window": None,
+        "tie_word_embeddings": a.untied_head is None,
         "torch_dtype": torch_dtype, "transformers_version": "4.51.3", "use_cache": True,
         "use_sliding_window": False, "vocab_size": a.vocab_size})
     rng = np.random.default_rng(a.seed)
@@ -529,9 +538,134 @@ def t5_main(argv):
     return 0
 
 
+# ---- XLM-RoBERTa cross-encoders (bge-reranker-base / v2-m3, mMiniLM): a
+# separate generator, dispatched from main() when --preset names an xlmr shape.
+
+XLMR_PRESETS = {
+    # layers, hidden, heads, intermediate, vocab, max position (padding_idx 1: 512 usable)
+    "xlmr-tiny": (1, 32, 2, 64, 250002, 514),
+    "bge-reranker-base": (12, 768, 12, 3072, 250002, 514),
+}
+
+
+def xlmr_tensors(cfg, rng):
+    """State dict of XLMRobertaForSequenceClassification (num_labels=1):
+    roberta.* without a pooler, RobertaClassificationHead (classifier.dense,
+    classifier.out_proj). Norm weights away from 1 and biases away from 0, as
+    bert_tensors, so that a mistake in applying them shows."""
+    h, inter, std = cfg["hidden_size"], cfg["intermediate_size"], cfg["initializer_range"]
+    t = {}
+
+    def normal(shape, s):
+        return (rng.standard_normal(shape, dtype=np.float32) * np.float32(s)).astype(np.float32)
+
+    def norm(prefix):
+        t[prefix + ".weight"] = (1.0 + 0.1 * rng.standard_normal(h)).astype(np.float32)
+        t[prefix + ".bias"] = normal(h, 0.05)
+
+    def linear(prefix, out_f, in_f, s=std):
+        t[prefix + ".weight"] = normal((out_f, in_f), s)
+        t[prefix + ".bias"] = normal(out_f, 0.05)
+
+    e = "roberta.embeddings."
+    t[e + "word_embeddings.weight"] = normal((cfg["vocab_size"], h), std)
+    t[e + "position_embeddings.weight"] = normal((cfg["max_position_embeddings"], h), std)
+    t[e + "token_type_embeddings.weight"] = normal((cfg["type_vocab_size"], h), std)
+    norm(e + "LayerNorm")
+    for i in range(cfg["num_hidden_layers"]):
+        p = "roberta.encoder.layer.%d." % i
+        for n in ("query", "key", "value"):
+            linear(p + "attention.self." + n, h, h)
+        linear(p + "attention.output.dense", h, h)
+        norm(p + "attention.output.LayerNorm")
+        linear(p + "intermediate.dense", inter, h)
+        linear(p + "output.dense", h, inter)
+        norm(p + "output.LayerNorm")
+    linear("classifier.dense", h, h)
+    linear("classifier.out_proj", 1, h, 1.0)
+    return t
+
+
+def xlmr_tokenizer_json(vocab_size):
+    """A stand-in Unigram tokenizer.json in XLM-R's fairseq layout: <s> <pad>
+    </s> <unk> at 0..3, "\u2581word" pieces, fillers, <mask> last."""
+    specials = ["<s>", "<pad>", "</s>", "<unk>"]
+    pieces = list(specials)
+    seen = set(pieces)
+    for w in WORDS + [chr(c) for c in range(33, 127)]:
+        for p in ("\u2581" + w, w):
+            if p not in seen and "#" not in p:
+                seen.add(p)
+                pieces.append(p)
+    i = 0
+    while len(pieces) < vocab_size - 1:
+        pieces.append("\u2581filler%d" % i)
+        i += 1
+    pieces = pieces[:vocab_size - 1] + ["<mask>"]
+    vocab = [[p, 0.0 if k < 4 or p == "<mask>" else -1.0 - k / 1000.0] for k, p in enumerate(pieces)]
+    added = [{"id": k, "content": p, "single_word": False, "lstrip": p == "<mask>", "rstrip": False,
+              "normalized": False, "special": True}
+             for k, p in enumerate(pieces) if k < 4 or p == "<mask>"]
+    return {"version": "1.0", "truncation": None, "padding": None, "added_tokens": added,
+            "normalizer": {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "},
+            "pre_tokenizer": {"type": "Metaspace", "replacement": "\u2581", "add_prefix_space": True},
+            "post_processor": None, "decoder": None,
+            "model": {"type": "Unigram", "unk_id": 3, "vocab": vocab}}
+
+
+def xlmr_main(argv):
+    p = argparse.ArgumentParser(description="XLMRobertaForSequenceClassification checkpoint "
+                                "(bge-reranker shapes)")
+    p.add_argument("--preset", choices=sorted(XLMR_PRESETS), required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32")
+    p.add_argument("--init-std", type=float, default=0.02)
+    p.add_argument("--tokenizer-dir", help="copy tokenizer.json (or tokenizer.json.gz, unpacked) and "
+                   "tokenizer_config.json from here (e.g. ../shared/tokenizers/xlm-roberta) instead "
+                   "of writing a synthetic tokenizer.json")
+    p.add_argument("--out", required=True)
+    a = p.parse_args(argv)
+    layers, hidden, heads, inter, vocab, maxpos = XLMR_PRESETS[a.preset]
+    cfg = {
+        "architectures": ["XLMRobertaForSequenceClassification"],
+        "attention_probs_dropout_prob": 0.1, "bos_token_id": 0, "classifier_dropout": None,
+        "eos_token_id": 2, "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "hidden_size": hidden,
+        "id2label": {"0": "LABEL_0"}, "initializer_range": a.init_std, "intermediate_size": inter,
+        "label2id": {"LABEL_0": 0}, "layer_norm_eps": 1e-5, "max_position_embeddings": maxpos,
+        "model_type": "xlm-roberta", "num_attention_heads": heads, "num_hidden_layers": layers,
+        "pad_token_id": 1, "position_embedding_type": "absolute",
+        "torch_dtype": {"f32": "float32", "f16": "float16", "bf16": "bfloat16"}[a.dtype],
+        "transformers_version": "4.47.1", "type_vocab_size": 1, "use_cache": True,
+        "vocab_size": vocab,
+    }
+    rng = np.random.default_rng(a.seed)
+    os.makedirs(a.out, exist_ok=True)
+    write_json(os.path.join(a.out, "config.json"), cfg)
+    write_safetensors(os.path.join(a.out, "model.safetensors"), xlmr_tensors(cfg, rng), a.dtype)
+    if a.tokenizer_dir:
+        import gzip
+        import shutil
+        src = os.path.join(a.tokenizer_dir, "tokenizer.json")
+        dst = os.path.join(a.out, "tokenizer.json")
+        if os.path.exists(src):
+            shutil.copyfile(src, dst)
+        else:
+            with gzip.open(src + ".gz", "rb") as fi, open(dst, "wb") as fo:
+                shutil.copyfileobj(fi, fo)
+        src = os.path.join(a.tokenizer_dir, "tokenizer_config.json")
+        if os.path.exists(src):
+            shutil.copyfile(src, os.path.join(a.out, "tokenizer_config.json"))
+    else:
+        with open(os.path.join(a.out, "tokenizer.json"), "w", encoding="utf-8") as f:
+            json.dump(xlmr_tokenizer_json(vocab), f, ensure_ascii=False)
+    return 0
+
+
 def main(argv):
     if any(x.startswith("t5-") for x in argv) and "--preset" in argv:
         return t5_main(argv)
+    if any(x in XLMR_PRESETS for x in argv) and "--preset" in argv:
+        return xlmr_main(argv)
     a = parse_args(argv)
     if a.preset in QWEN_PRESETS:
         return qwen_main(a)
