@@ -9,9 +9,10 @@
 #      (-Werror) and builds every test target and the CLI
 #   3. ctest under `qemu-riscv64 -cpu rv64`
 #   4. test_cli outside ctest, the CLI run through qemu by a wrapper script
-# Budget: about 4 minutes on 2 cores, so the slowest tests (HEAVY below,
-# several minutes each under qemu; the native step runs them) are left out
-# unless TINYRANK_RISCV64_FULL=1. Build folder: build/riscv64 or
+# Budget: about 4 minutes on 2 cores, so the slowest tests (HEAVY below:
+# format fuzzing, the golden models, int8 fidelity and the Qwen models,
+# several minutes each under qemu-riscv64; the native step runs them) are
+# left out unless TINYRANK_RISCV64_FULL=1. Build folder: build/riscv64 or
 # $TINYRANK_RISCV64_BUILD.
 set -euo pipefail
 
@@ -85,7 +86,7 @@ riscv64-linux-gnu-readelf -h "$BUILD/tests/test_kernels" | grep -E 'Class|Machin
 step_done "riscv64: cross build (-Werror)" $t
 
 # 3. ctest under qemu-riscv64
-HEAVY='test_golden_bert|test_corrupt_model'
+HEAVY='test_corrupt_model|test_golden_[a-z0-9_]*|test_int8_fidelity|test_qwen_[a-z0-9_]*'
 EXCLUDE="^(test_cli|$HEAVY)\$"
 if [ "${TINYRANK_RISCV64_FULL:-0}" = 1 ]; then
     EXCLUDE='^(test_cli)$'

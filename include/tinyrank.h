@@ -203,7 +203,8 @@ typedef struct tinyrank_session tinyrank_session;
  * ONLY_SECOND cuts the passage (Hugging Face truncation='only_second');
  * LONGEST_FIRST removes one token at a time from the longer of the two
  * (truncation='longest_first'; ties and odd counts as transformers' slow
- * tokenizers). */
+ * tokenizers). Models with a prompt template (decoder, T5 and XLM-R
+ * rerankers) truncate as their template says and accept only the default. */
 enum {
     TINYRANK_TRUNCATE_MODEL_DEFAULT = 0, /* as stored in the model */
     TINYRANK_TRUNCATE_ONLY_SECOND = 1,

@@ -511,6 +511,33 @@ static void test_xlmr_real_tokenizer_pairs(void **state)
     printf("xlmr.pairs.jsonl: %zu/%zu pairs equal (%zu of them truncated at 128)\n", equal, j.n,
            truncated);
     assert_int_equal(equal, j.n);
+
+    /* beyond the reference: a query alone longer than max_length loses the
+     * whole document, then its own end (transformers' only_second would
+     * refuse and return the pair whole); the fixed ids stay: <s> q </s></s></s> */
+    const tr_json *long_q = tr_json_get(j.rec[0], "text_b");
+    int32_t ids[256];
+    size_t n = 0;
+    assert_int_equal(tinyrank_tokenize_pair(ts.session, long_q->string, long_q->len, "passage", 7,
+                                            ids, NULL, 256, &n),
+                     TINYRANK_OK);
+    assert_int_equal(n, 128);
+    assert_int_equal(ids[0], 0);
+    assert_int_not_equal(ids[124], 2);
+    assert_int_equal(ids[125], 2);
+    assert_int_equal(ids[126], 2);
+    assert_int_equal(ids[127], 2);
+    /* invalid UTF-8 is an error that names the text at fault */
+    assert_int_equal(tinyrank_tokenize_pair(ts.session, "ok", 2, "bad \xff", 5, ids, NULL, 256, &n),
+                     TINYRANK_ERR_INVALID_UTF8);
+    assert_non_null(strstr(tinyrank_session_errmsg(ts.session), "passage"));
+    assert_int_equal(tinyrank_tokenize_pair(ts.session, "\xc3", 1, "ok", 2, ids, NULL, 256, &n),
+                     TINYRANK_ERR_INVALID_UTF8);
+    assert_non_null(strstr(tinyrank_session_errmsg(ts.session), "query"));
+    /* empty texts: only the template's ids */
+    assert_int_equal(tinyrank_tokenize_pair(ts.session, "", 0, "", 0, ids, NULL, 256, &n),
+                     TINYRANK_OK);
+    assert_int_equal(n, 4);
     tok_jsonl_free(&j);
     tr_test_session_close(&ts);
     tr_test_model_close(&tm);

@@ -163,8 +163,7 @@ static int32_t head(tr_arch_ctx *c, const tr_bert_variant *v, int32_t h, int64_t
     g.out = act2d(ir, "cls", S, H);
     g.opt.gather.pick = TR_PICK_FIRST;
     int32_t cls = g.out < 0 ? -1 : tr_ir_op(ir, &g);
-    char dense[64];
-    snprintf(dense, sizeof dense, "%s", roberta ? "classifier.dense" : "bert.pooler.dense");
+    const char *dense = roberta ? "classifier.dense" : "bert.pooler.dense";
     int32_t pooled = cls < 0 ? -1 : fc(c, cls, S, dense, H, H, 0, TR_ACT_TANH);
     if (pooled < 0)
         return -1;
@@ -203,7 +202,7 @@ static int build_graph(tr_arch_ctx *c, const tr_bert_variant *v, const tr_bert_c
     snprintf(name, sizeof name, "%s.embeddings.token_type_embeddings.weight", pre);
     int32_t et = ew < 0 ? -1 : embed(c, ir->type_ids, name, b->type_vocab, H, 0, 0);
     snprintf(name, sizeof name, "%s.embeddings.position_embeddings.weight", pre);
-    int32_t ep = et < 0 ? -1 : embed(c, ir->position_ids, name, b->max_pos, H, 0, b->position_offset - 1);
+    int32_t ep = et < 0 ? -1 : embed(c, ir->position_ids, name, b->max_pos, H, 0, b->position_offset);
     if (ep < 0)
         return -1;
     int32_t h = add(c, ew, et, "embeddings:word+type", T, H);

@@ -16,7 +16,12 @@
  * (truncate_order 1), then the query (2). With truncation="only_second" (the
  * reference, xlmr.pairs.jsonl) this is the same whenever the query fits; a
  * query too long for max_length makes transformers refuse to truncate and
- * return the whole over-long pair, while this runtime cuts the query too.
+ * return the whole over-long pair, while here the document is left empty
+ * and the query is cut to what remains.
+ * Callers that tokenize with longest_first (sentence-transformers'
+ * CrossEncoder, truncation=True, see bert.c) get other ids only when a cut
+ * document would end up shorter than the query: there longest_first trims
+ * the query as well, this template keeps the query whole.
  *
  * Score: logits[:, 0] raw (bge-reranker normalize=False; the session's
  * sigmoid gives normalize=True). */

@@ -43,6 +43,11 @@ static int resolve_params(const tinyrank_model *m, const tinyrank_session_params
         tr_msg(msg, len, "max_batch %d is outside 1..%d", out->max_batch, TR_MAX_BATCH);
         return TINYRANK_ERR_INVALID_ARGUMENT;
     }
+    if (m->input_format == TR_FORMAT_SEGMENTS && out->truncation != TINYRANK_TRUNCATE_MODEL_DEFAULT) {
+        /* a prompt template says itself which segments are cut (template.h) */
+        tr_msg(msg, len, "this model's prompt template decides truncation: leave it at the default");
+        return TINYRANK_ERR_INVALID_ARGUMENT;
+    }
     if (out->truncation == TINYRANK_TRUNCATE_MODEL_DEFAULT)
         out->truncation = m->truncation == TR_TRUNC_LONGEST_FIRST ? TINYRANK_TRUNCATE_LONGEST_FIRST
                                                                   : TINYRANK_TRUNCATE_ONLY_SECOND;

@@ -33,7 +33,8 @@ static int check(const tr_node *n, const tr_tensor *const *in, const tr_tensor *
     return TINYRANK_OK;
 }
 
-#define ROPE_TILE 32 /* rows per task */
+#define ROPE_TILE 32  /* rows per task */
+#define ROPE_CHUNK 64 /* frequencies whose cos/sin are computed at once */
 
 /* The scratch holds the d/2 inverse frequencies. */
 static size_t scratch(const tr_node *n, const tr_tensor *const *in, const tr_tensor *out,
@@ -60,15 +61,24 @@ static void rope_task(void *arg, size_t task, size_t thread)
         const float p = (float)j->pos[r];
         const float *xr = j->x + r * w;
         float *o = j->out + r * w;
-        /* one angle per frequency, applied to every head (no per-row table:
-         * small stacks on microcontrollers) */
-        for (size_t i = 0; i < half; i++) {
-            const float angle = p * j->inv_freq[i];
-            const float cs = (float)cos((double)angle), sn = (float)sin((double)angle);
+        /* the angles of ROPE_CHUNK frequencies at a time (a small stack
+         * table: microcontrollers), applied to every head with unit strides */
+        for (size_t i0 = 0; i0 < half; i0 += ROPE_CHUNK) {
+            const size_t n = half - i0 < ROPE_CHUNK ? half - i0 : ROPE_CHUNK;
+            float cs[ROPE_CHUNK], sn[ROPE_CHUNK];
+            for (size_t i = 0; i < n; i++) {
+                const float angle = p * j->inv_freq[i0 + i];
+                cs[i] = (float)cos((double)angle);
+                sn[i] = (float)sin((double)angle);
+            }
             for (size_t h = 0; h < j->heads; h++) {
-                const float a = xr[h * j->d + i], b = xr[h * j->d + i + half];
-                o[h * j->d + i] = a * cs - b * sn;
-                o[h * j->d + i + half] = b * cs + a * sn;
+                const float *a = xr + h * j->d + i0, *b = a + half;
+                float *oa = o + h * j->d + i0, *ob = oa + half;
+                for (size_t i = 0; i < n; i++) {
+                    const float x0 = a[i], x1 = b[i];
+                    oa[i] = x0 * cs[i] - x1 * sn[i];
+                    ob[i] = x1 * cs[i] + x0 * sn[i];
+                }
             }
         }
     }
