@@ -100,7 +100,10 @@ int tinyrank_model_get_info(const tinyrank_model *model, tinyrank_model_info *in
 /* -------------------------------------------------------------- delegates */
 
 /* A delegate runs some operators of the graph on other hardware or with
- * another library (an NPU, XNNPACK); the runtime runs the rest. At session
+ * another library (an NPU, XNNPACK); the runtime runs the rest. Offered
+ * today: EMBEDDING, FULLY_CONNECTED, NORM, ADD and ACTIVATION (the row-wise
+ * operators, fully described below); attention and row gathers, which
+ * need the sequence layout of a run, stay on the CPU. At session
  * creation the runtime offers each operator, in graph order, to the
  * session's delegates in the order given; the first that claims it runs it.
  * A claimed operator gets its own slice of the session arena (the bytes the
@@ -138,6 +141,9 @@ typedef struct tinyrank_tensor_desc {
 typedef struct tinyrank_node_desc {
     int op;              /* TINYRANK_OP_* */
     int activation;      /* FULLY_CONNECTED / ACTIVATION: TINYRANK_ACT_* */
+    float norm_epsilon;  /* NORM: epsilon, and 1 for RMSNorm (no mean, no beta) */
+    int norm_rms;
+    int32_t embedding_offset; /* EMBEDDING: out[t] = table[ids[t] + offset] */
     int num_inputs;
     tinyrank_tensor_desc inputs[TINYRANK_MAX_NODE_INPUTS]; /* absent input: ndim 0 */
     tinyrank_tensor_desc output;

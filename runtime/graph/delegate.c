@@ -38,6 +38,12 @@ void tr_delegate_describe(const tr_node *n, const tr_tensor *const *in, const tr
     d->activation = n->code == TR_OP_FULLY_CONNECTED ? n->opt.fc.activation
                     : n->code == TR_OP_ACTIVATION    ? n->opt.act.activation
                                                      : TINYRANK_ACT_NONE;
+    if (n->code == TR_OP_NORM) {
+        d->norm_epsilon = n->opt.norm.epsilon;
+        d->norm_rms = n->opt.norm.rms;
+    }
+    if (n->code == TR_OP_EMBEDDING)
+        d->embedding_offset = n->opt.embedding.index_offset;
     d->num_inputs = n->n_in;
     for (int i = 0; i < n->n_in; i++)
         if (in[i] != NULL)
@@ -46,12 +52,20 @@ void tr_delegate_describe(const tr_node *n, const tr_tensor *const *in, const tr
     d->max_rows = tr_dim_value(out->dims[0], max);
 }
 
-int tr_delegate_claim(const tinyrank_session_params *p, const tinyrank_node_desc *d, size_t *bytes)
+int tr_delegate_claim(const tinyrank_session_params *p, const tr_node *n, const tinyrank_node_desc *d,
+                      size_t *bytes)
 {
     *bytes = 0;
-    /* only the operator kinds of the public enum are offered: newer ones
-     * (RoPE, GLU, ...) have no public description yet */
-    if (d->op > TINYRANK_OP_ACTIVATION)
+    if (n->code == TR_OP_NORM && n->opt.norm.group_size != 0)
+        return -1;
+    /* only row-wise operators whose description is complete are offered:
+     * attention and row gathers need the run's sequence layout, newer ops
+     * (RoPE, GLU, cross-attention) have no public description yet, and
+     * per-group norms (Qwen3's q_norm) none either */
+    if (d->op != TINYRANK_OP_EMBEDDING && d->op != TINYRANK_OP_FULLY_CONNECTED &&
+        d->op != TINYRANK_OP_NORM && d->op != TINYRANK_OP_ADD && d->op != TINYRANK_OP_ACTIVATION)
+        return -1;
+    if (d->op == TINYRANK_OP_EMBEDDING && d->inputs[0].dims[0] != TINYRANK_DIM_TOKENS)
         return -1;
     for (int i = 0; p->delegates != NULL && i < p->num_delegates; i++) {
         const tinyrank_delegate *dg = p->delegates[i];
@@ -85,7 +99,7 @@ size_t tr_delegate_arena_bytes(const tinyrank_model *m, const tinyrank_session_p
         tinyrank_node_desc d;
         size_t b;
         tr_delegate_describe(&n, pin, &tout, max, &d);
-        if (tr_delegate_claim(p, &d, &b) >= 0)
+        if (tr_delegate_claim(p, &n, &d, &b) >= 0)
             total += tr_align64(b);
     }
     return total;

@@ -18,7 +18,8 @@ void tr_delegate_describe(const tr_node *n, const tr_tensor *const *in, const tr
                           const tr_dims *max, tinyrank_node_desc *d);
 
 /* Which delegate claims node n (-1: none) and the arena bytes it asked for. */
-int tr_delegate_claim(const tinyrank_session_params *p, const tinyrank_node_desc *d, size_t *bytes);
+int tr_delegate_claim(const tinyrank_session_params *p, const tr_node *n, const tinyrank_node_desc *d,
+                      size_t *bytes);
 
 /* Arena bytes of all delegate slices of a model under params p. */
 size_t tr_delegate_arena_bytes(const tinyrank_model *m, const tinyrank_session_params *p,

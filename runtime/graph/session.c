@@ -164,7 +164,7 @@ static bool assign_delegates(tinyrank_session *s, const tr_dims *max, uint8_t *a
         tinyrank_node_desc d;
         size_t need;
         tr_delegate_describe(n, in, &s->tensors[n->out], max, &d);
-        s->node_delegate[i] = tr_delegate_claim(&s->params, &d, &need);
+        s->node_delegate[i] = tr_delegate_claim(&s->params, n, &d, &need);
         s->node_state[i] = NULL;
         if (s->node_delegate[i] < 0)
             continue;
