@@ -96,7 +96,7 @@ static int td_eval(void *user, void *state, const void *const *inputs, void *out
     return 0;
 }
 
-static char *tmp, *path_f32, *path_i8;
+static tr_test_models models;
 static const char *passages[N_PASSAGES] = {
     "the capital of france is paris", "a river runs through the city",
     "water is wet and the city is old", "france", "the the the capital capital of of a a"};
@@ -104,28 +104,13 @@ static const char *passages[N_PASSAGES] = {
 static int setup(void **state)
 {
     (void)state;
-    tmp = tr_test_mkdtemp();
-    char ck[1200];
-    snprintf(ck, sizeof ck, "%s/ckpt", tmp);
-    if (tr_test_make_checkpoint(ck, "--preset tiny --seed 5 --init-std 0.1") != 0)
-        return -1;
-    path_f32 = malloc(1300);
-    path_i8 = malloc(1300);
-    snprintf(path_f32, 1300, "%s/m-f32.trk", tmp);
-    snprintf(path_i8, 1300, "%s/m-int8.trk", tmp);
-    if (tr_test_convert(ck, path_f32, "f32") != TINYRANK_OK ||
-        tr_test_convert(ck, path_i8, "int8") != TINYRANK_OK)
-        return -1;
-    return 0;
+    return tr_test_models_make(&models, "--preset tiny --seed 5 --init-std 0.1");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    tr_test_rmtree(tmp);
-    free(tmp);
-    free(path_f32);
-    free(path_i8);
+    tr_test_models_free(&models);
     return 0;
 }
 
@@ -163,7 +148,7 @@ static void test_delegate_runs_claimed_ops(void **state)
 {
     (void)state;
     tr_test_model tm;
-    assert_int_equal(tr_test_model_open(&tm, path_f32), TINYRANK_OK);
+    assert_int_equal(tr_test_model_open(&tm, models.path[0]), TINYRANK_OK);
     float cpu[N_PASSAGES], del[N_PASSAGES];
     size_t cpu_bytes, del_bytes, n_cpu, n_del;
     char msg[256];
@@ -200,7 +185,7 @@ static void test_failed_prepare_falls_back(void **state)
 {
     (void)state;
     tr_test_model tm;
-    assert_int_equal(tr_test_model_open(&tm, path_f32), TINYRANK_OK);
+    assert_int_equal(tr_test_model_open(&tm, models.path[0]), TINYRANK_OK);
     float cpu[N_PASSAGES], del[N_PASSAGES];
     size_t b1, b2, n1, n2;
     char msg[256];
@@ -222,7 +207,7 @@ static void test_failed_eval_is_reported(void **state)
 {
     (void)state;
     tr_test_model tm;
-    assert_int_equal(tr_test_model_open(&tm, path_f32), TINYRANK_OK);
+    assert_int_equal(tr_test_model_open(&tm, models.path[0]), TINYRANK_OK);
     float del[N_PASSAGES];
     size_t b, n;
     char msg[256];
@@ -240,7 +225,7 @@ static void test_int8_weights_described(void **state)
 {
     (void)state;
     tr_test_model tm;
-    assert_int_equal(tr_test_model_open(&tm, path_i8), TINYRANK_OK);
+    assert_int_equal(tr_test_model_open(&tm, models.path[1]), TINYRANK_OK);
     float del[N_PASSAGES];
     size_t b, n;
     char msg[256];

@@ -16,34 +16,18 @@
 
 #define N_PASSAGES 12
 
-static char *model_paths[2];
-static char *tmp;
+static tr_test_models models;
 
 static int setup(void **state)
 {
     (void)state;
-    tmp = tr_test_mkdtemp();
-    char ck[1200];
-    snprintf(ck, sizeof ck, "%s/ckpt", tmp);
-    if (tr_test_make_checkpoint(ck, "--preset tiny --seed 21 --init-std 0.1") != 0)
-        return -1;
-    const char *dtypes[2] = {"f32", "int8"};
-    for (int i = 0; i < 2; i++) {
-        model_paths[i] = malloc(1300);
-        snprintf(model_paths[i], 1300, "%s/m-%s.trk", tmp, dtypes[i]);
-        if (tr_test_convert(ck, model_paths[i], dtypes[i]) != TINYRANK_OK)
-            return -1;
-    }
-    return 0;
+    return tr_test_models_make(&models, "--preset tiny --seed 21 --init-std 0.1");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    tr_test_rmtree(tmp);
-    free(tmp);
-    free(model_paths[0]);
-    free(model_paths[1]);
+    tr_test_models_free(&models);
     return 0;
 }
 
@@ -82,7 +66,7 @@ static void test_bit_identical_for_every_thread_count(void **state)
     (void)state;
     for (int mi = 0; mi < 2; mi++) {
         tr_test_model tm;
-        assert_int_equal(tr_test_model_open(&tm, model_paths[mi]), TINYRANK_OK);
+        assert_int_equal(tr_test_model_open(&tm, models.path[mi]), TINYRANK_OK);
         float base[N_PASSAGES], got[N_PASSAGES];
         score_with(tm.model, NULL, 1, base);
         for (int threads = 1; threads <= 4; threads++) {
@@ -93,7 +77,7 @@ static void test_bit_identical_for_every_thread_count(void **state)
                 score_with(tm.model, pool, use, got);
                 if (memcmp(base, got, sizeof base) != 0)
                     fail_msg("%s: scores with %d of %d threads differ from 1 thread",
-                             model_paths[mi], use, threads);
+                             models.path[mi], use, threads);
             }
             /* a pool serves several sessions one after the other */
             score_with(tm.model, pool, 0, got);
@@ -118,7 +102,7 @@ static void test_pool_arguments(void **state)
     tinyrank_threadpool_destroy(NULL); /* harmless */
 
     tr_test_model tm;
-    assert_int_equal(tr_test_model_open(&tm, model_paths[1]), TINYRANK_OK);
+    assert_int_equal(tr_test_model_open(&tm, models.path[1]), TINYRANK_OK);
     assert_int_equal(tinyrank_threadpool_create(&storage, 2, &pool), TINYRANK_OK);
     tinyrank_session_params p = tinyrank_session_params_default();
     size_t bytes;

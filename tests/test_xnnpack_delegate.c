@@ -23,7 +23,7 @@
 #include "platforms/xnnpack/xnnpack_delegate.h"
 
 #define N_PASSAGES 6
-static char *tmp, *path_f32, *path_i8;
+static tr_test_models models;
 static const char *passages[N_PASSAGES] = {
     "the capital of france is paris", "a river runs through the city",
     "water is wet and the city is old", "france", "the the the capital capital of of a a",
@@ -32,28 +32,13 @@ static const char *passages[N_PASSAGES] = {
 static int setup(void **state)
 {
     (void)state;
-    tmp = tr_test_mkdtemp();
-    char ck[1200];
-    snprintf(ck, sizeof ck, "%s/ckpt", tmp);
-    if (tr_test_make_checkpoint(ck, "--preset tiny --seed 9 --init-std 0.1") != 0)
-        return -1;
-    path_f32 = malloc(1300);
-    path_i8 = malloc(1300);
-    snprintf(path_f32, 1300, "%s/m-f32.trk", tmp);
-    snprintf(path_i8, 1300, "%s/m-int8.trk", tmp);
-    if (tr_test_convert(ck, path_f32, "f32") != TINYRANK_OK ||
-        tr_test_convert(ck, path_i8, "int8") != TINYRANK_OK)
-        return -1;
-    return 0;
+    return tr_test_models_make(&models, "--preset tiny --seed 9 --init-std 0.1");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    tr_test_rmtree(tmp);
-    free(tmp);
-    free(path_f32);
-    free(path_i8);
+    tr_test_models_free(&models);
     return 0;
 }
 
@@ -88,7 +73,7 @@ static void test_f32_model_runs_on_xnnpack(void **state)
     assert_int_equal(rc, TINYRANK_OK);
     unsigned long late0 = tr_xnnpack_late_allocations();
     tr_test_model tm;
-    assert_int_equal(tr_test_model_open(&tm, path_f32), TINYRANK_OK);
+    assert_int_equal(tr_test_model_open(&tm, models.path[0]), TINYRANK_OK);
     float cpu[N_PASSAGES], xnn[N_PASSAGES];
     size_t b_cpu, b_xnn, n_cpu, n_xnn;
     score(tm.model, NULL, cpu, &b_cpu, &n_cpu);
@@ -116,7 +101,7 @@ static void test_int8_model_keeps_own_kernels(void **state)
         skip();
     }
     tr_test_model tm;
-    assert_int_equal(tr_test_model_open(&tm, path_i8), TINYRANK_OK);
+    assert_int_equal(tr_test_model_open(&tm, models.path[1]), TINYRANK_OK);
     float cpu[N_PASSAGES], xnn[N_PASSAGES];
     size_t b_cpu, b_xnn, n_cpu, n_xnn;
     score(tm.model, NULL, cpu, &b_cpu, &n_cpu);

@@ -83,6 +83,34 @@ int tr_test_convert(const char *dir, const char *out, const char *dtype)
     return rc;
 }
 
+int tr_test_models_make(tr_test_models *t, const char *args)
+{
+    static const char *dtypes[2] = {"f32", "int8"};
+    char ck[1200];
+    memset(t, 0, sizeof *t);
+    t->tmp = tr_test_mkdtemp();
+    if (t->tmp == NULL)
+        return -1;
+    snprintf(ck, sizeof ck, "%s/ckpt", t->tmp);
+    if (tr_test_make_checkpoint(ck, args) != 0)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        snprintf(t->path[i], sizeof t->path[i], "%s/m-%s.trk", t->tmp, dtypes[i]);
+        if (tr_test_convert(ck, t->path[i], dtypes[i]) != TINYRANK_OK)
+            return -1;
+    }
+    return 0;
+}
+
+void tr_test_models_free(tr_test_models *t)
+{
+    if (t->tmp != NULL) {
+        tr_test_rmtree(t->tmp);
+        free(t->tmp);
+    }
+    t->tmp = NULL;
+}
+
 int tr_test_model_open(tr_test_model *tm, const char *path)
 {
     char err[256];

@@ -23,6 +23,16 @@ int tr_test_make_checkpoint(const char *dir, const char *args);
 /* Converts dir to out with the given dtype ("f32"/"int8"); 0 on success. */
 int tr_test_convert(const char *dir, const char *out, const char *dtype);
 
+/* A checkpoint generated with make_checkpoint.py `args` in a fresh temp dir,
+ * converted to f32 (path[0]) and int8 (path[1]). */
+typedef struct tr_test_models {
+    char *tmp;
+    char path[2][1300];
+} tr_test_models;
+
+int tr_test_models_make(tr_test_models *t, const char *args);
+void tr_test_models_free(tr_test_models *t);
+
 /* A model loaded from a file through mmap. */
 typedef struct tr_test_model {
     tr_file_map_t map;
