@@ -88,16 +88,12 @@ typedef struct golden {
     int32_t yes, no;
 } golden;
 
+/* A JSON file of the golden set; the test fails when it is missing or bad. */
 static tr_json *load_json(const char *path)
 {
-    size_t len;
-    char *text = tr_test_read(path, &len);
-    assert_non_null(text);
-    char err[256];
-    tr_json *j = tr_json_parse(text, len, err, sizeof err);
+    tr_json *j = tr_test_load_json(path);
     if (j == NULL)
-        fail_msg("%s: %s", path, err);
-    free(text);
+        fail_msg("cannot load %s", path);
     return j;
 }
 

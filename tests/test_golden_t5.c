@@ -98,17 +98,12 @@ static void observe(void *user, const tr_node *node, const tr_tensor *out, const
     }
 }
 
+/* A JSON file of the golden set; the test fails when it is missing or bad. */
 static tr_json *load_json(const char *path)
 {
-    size_t len;
-    char *text = tr_test_read(path, &len);
-    if (text == NULL)
-        fail_msg("cannot read %s", path);
-    char err[256];
-    tr_json *j = tr_json_parse(text, len, err, sizeof err);
+    tr_json *j = tr_test_load_json(path);
     if (j == NULL)
-        fail_msg("%s: %s", path, err);
-    free(text);
+        fail_msg("cannot load %s", path);
     return j;
 }
 

@@ -2,6 +2,7 @@
 #include "tr_test.h"
 
 #include "converter/convert.h"
+#include "converter/hf/json.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -81,6 +82,22 @@ int tr_test_convert(const char *dir, const char *out, const char *dtype)
     if (rc != TINYRANK_OK)
         fprintf(stderr, "convert %s: %s: %s\n", dir, tinyrank_status_string(rc), err);
     return rc;
+}
+
+struct tr_json *tr_test_load_json(const char *path)
+{
+    size_t len;
+    char *text = tr_test_read(path, &len);
+    if (text == NULL) {
+        fprintf(stderr, "cannot read %s\n", path);
+        return NULL;
+    }
+    char err[256];
+    tr_json *j = tr_json_parse(text, len, err, sizeof err);
+    if (j == NULL)
+        fprintf(stderr, "%s: %s\n", path, err);
+    free(text);
+    return j;
 }
 
 int tr_test_models_make(tr_test_models *t, const char *args)

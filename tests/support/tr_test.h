@@ -53,6 +53,11 @@ typedef struct tr_test_session {
 int tr_test_session_open(tr_test_session *ts, const tinyrank_model *m, int max_length, int max_batch);
 void tr_test_session_close(tr_test_session *ts);
 
+/* Parses a JSON file (free with tr_json_free); NULL, with the reason on
+ * stderr, when it cannot be read or parsed. */
+struct tr_json;
+struct tr_json *tr_test_load_json(const char *path);
+
 /* Reads a whole file (malloc'd, NUL-terminated). */
 char *tr_test_read(const char *path, size_t *len);
 
