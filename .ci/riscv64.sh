@@ -75,6 +75,7 @@ step_done "riscv64: packages (+ cmocka)" $t
 # 2. cross build
 t=$SECONDS
 rm -rf "$BUILD"
+mkdir -p "$(dirname "$BUILD")" # build/ may not exist yet (a fresh clone)
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchains/riscv64-linux-gnu.cmake" \
     -DTINYRANK_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD.configure.log" 2>&1 ||
     { cat "$BUILD.configure.log"; exit 1; }

@@ -26,6 +26,7 @@ fi
 javac -version
 
 # 1. native library + CLI
+mkdir -p "$(dirname "$BUILD")" # build/ may not exist yet (a fresh clone)
 cmake -S "$ROOT" -B "$BUILD" -DTINYRANK_WERROR=ON -DTINYRANK_JAVA=ON >"$BUILD.configure.log" 2>&1 ||
     { cat "$BUILD.configure.log"; exit 1; }
 cmake --build "$BUILD" -j2 --target tinyrank_jni tinyrank_cli
