@@ -454,11 +454,11 @@ static void bench_shape(const shape *s, const options *o, const shape *quant_sam
     tr_kernels_ref()->qu8_quantize_rows(M, K, A, K, Qref, ldq, a_scale_ref, a_zp_ref);
     float *Cref = alloc64(M * N * sizeof(float)), *C = alloc64(M * N * sizeof(float));
 
-    double *xnn = r->xnn;
-    char (*xnn_why)[128] = r->xnn_why;
     r->s = s;
     r->quant_same_as = quant_same_as;
 #if defined(TINYRANK_BENCH_XNNPACK)
+    double *xnn = r->xnn;
+    char (*xnn_why)[128] = r->xnn_why;
     if (xnn_ready && o->xnnpack) {
         /* our uint8 codes shifted by -128 are XNNPACK's int8 codes of the
          * same values (zero point moved by 128 as well) */
