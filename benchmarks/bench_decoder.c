@@ -61,6 +61,7 @@ static int run(const tinyrank_model *m, const int32_t *ids, const uint32_t *lens
     tinyrank_session_params p = tinyrank_session_params_default();
     p.max_length = max_length;
     p.max_batch = batch;
+    p.num_threads = threads; /* the default is 1 thread even with a pool */
     if (threads > 1) {
         if (tinyrank_threadpool_create(&ps, threads, &pool) != TINYRANK_OK)
             return -1;
