@@ -83,14 +83,6 @@ typedef struct golden {
     int num_layers;
 } golden;
 
-/* A JSON file of the golden set; the test fails when it is missing or bad. */
-static tr_json *load_json(const char *path)
-{
-    tr_json *j = tr_test_load_json(path);
-    if (j == NULL)
-        fail_msg("cannot load %s", path);
-    return j;
-}
 
 static void golden_load(golden *g, const char *shared, const char *name)
 {
@@ -98,9 +90,9 @@ static void golden_load(golden *g, const char *shared, const char *name)
     memset(g, 0, sizeof *g);
     snprintf(g->dir, sizeof g->dir, "%s/golden/%s", shared, name);
     snprintf(path, sizeof path, "%s/inputs.json", g->dir);
-    g->inputs = load_json(path);
+    g->inputs = tr_test_load_json(path);
     snprintf(path, sizeof path, "%s/expected.json", g->dir);
-    g->expected = load_json(path);
+    g->expected = tr_test_load_json(path);
     const tr_json *ids = tr_json_get(g->inputs, "input_ids");
     const tr_json *mask = tr_json_get(g->inputs, "attention_mask");
     const tr_json *types = tr_json_get(g->inputs, "token_type_ids");
@@ -127,7 +119,7 @@ static void golden_load(golden *g, const char *shared, const char *name)
     }
     char cfgpath[1200];
     snprintf(cfgpath, sizeof cfgpath, "%s/config.json", g->dir);
-    tr_json *cfg = load_json(cfgpath);
+    tr_json *cfg = tr_test_load_json(cfgpath);
     g->num_layers = (int)tr_json_get_int(cfg, "num_hidden_layers", 0);
     tr_json_free(cfg);
 }
@@ -150,7 +142,7 @@ static void make_folder(const golden *g, const char *tmp)
                      0);
     const tr_json *sp = tr_json_get(g->inputs, "special_token_ids");
     snprintf(path, sizeof path, "%s/config.json", g->dir);
-    tr_json *cfg = load_json(path);
+    tr_json *cfg = tr_test_load_json(path);
     long long vocab = tr_json_get_int(cfg, "vocab_size", 0);
     tr_json_free(cfg);
     snprintf(path, sizeof path, "%s/vocab.txt", tmp);

@@ -88,14 +88,6 @@ typedef struct golden {
     int32_t yes, no;
 } golden;
 
-/* A JSON file of the golden set; the test fails when it is missing or bad. */
-static tr_json *load_json(const char *path)
-{
-    tr_json *j = tr_test_load_json(path);
-    if (j == NULL)
-        fail_msg("cannot load %s", path);
-    return j;
-}
 
 static void golden_load(golden *g, const char *shared, const char *name)
 {
@@ -103,9 +95,9 @@ static void golden_load(golden *g, const char *shared, const char *name)
     memset(g, 0, sizeof *g);
     snprintf(g->dir, sizeof g->dir, "%s/golden/%s", shared, name);
     snprintf(path, sizeof path, "%s/inputs.json", g->dir);
-    g->inputs = load_json(path);
+    g->inputs = tr_test_load_json(path);
     snprintf(path, sizeof path, "%s/expected.json", g->dir);
-    g->expected = load_json(path);
+    g->expected = tr_test_load_json(path);
     const tr_json *ids = tr_json_get(g->inputs, "input_ids");
     const tr_json *mask = tr_json_get(g->inputs, "attention_mask");
     assert_non_null(ids);
@@ -133,7 +125,7 @@ static void golden_load(golden *g, const char *shared, const char *name)
     g->no = (int32_t)tr_json_get_int(sp, "no", -1);
     assert_true(g->yes >= 0 && g->no >= 0);
     snprintf(path, sizeof path, "%s/config.json", g->dir);
-    tr_json *cfg = load_json(path);
+    tr_json *cfg = tr_test_load_json(path);
     g->num_layers = (int)tr_json_get_int(cfg, "num_hidden_layers", 0);
     g->vocab = tr_json_get_int(cfg, "vocab_size", 0);
     tr_json_free(cfg);

@@ -98,14 +98,6 @@ static void observe(void *user, const tr_node *node, const tr_tensor *out, const
     }
 }
 
-/* A JSON file of the golden set; the test fails when it is missing or bad. */
-static tr_json *load_json(const char *path)
-{
-    tr_json *j = tr_test_load_json(path);
-    if (j == NULL)
-        fail_msg("cannot load %s", path);
-    return j;
-}
 
 /* Sequences of a golden batch without their padding. */
 typedef struct seqs {
@@ -271,11 +263,11 @@ static void run_tiny(const char *name)
     char dir[1200], path[1400], f32[1400], i8[1400], tokens[64];
     snprintf(dir, sizeof dir, "%s/golden/%s", shared, name);
     snprintf(path, sizeof path, "%s/inputs.json", dir);
-    tr_json *in = load_json(path);
+    tr_json *in = tr_test_load_json(path);
     snprintf(path, sizeof path, "%s/expected.json", dir);
-    tr_json *ex = load_json(path);
+    tr_json *ex = tr_test_load_json(path);
     snprintf(path, sizeof path, "%s/config.json", dir);
-    tr_json *cfg = load_json(path);
+    tr_json *cfg = tr_test_load_json(path);
     char *tmp = tr_test_mkdtemp();
     assert_int_equal(tr_test_system("ln -s '%s/config.json' '%s/model.safetensors' '%s/'", dir, dir, tmp), 0);
     write_tiny_tokenizer(tmp, tr_json_get_int(cfg, "vocab_size", 0));
@@ -370,7 +362,7 @@ static void test_monot5_ids(void **state)
     char dir[1200], path[1400], f32[1400], i8[1400];
     snprintf(dir, sizeof dir, "%s/golden/monot5_ids", shared);
     snprintf(path, sizeof path, "%s/expected.json", dir);
-    tr_json *ex = load_json(path);
+    tr_json *ex = tr_test_load_json(path);
     snprintf(path, sizeof path, "%s/model", dir);
     char *tmp = real_folder(shared, path);
     snprintf(f32, sizeof f32, "%s/f32.trk", tmp);
@@ -434,7 +426,7 @@ static void run_mvp(const char *layout)
     char dir[1200], path[1400], f32[1400], i8[1400];
     snprintf(dir, sizeof dir, "%s/golden/mvp_ids", shared);
     snprintf(path, sizeof path, "%s/expected.json", dir);
-    tr_json *ex = load_json(path);
+    tr_json *ex = tr_test_load_json(path);
     snprintf(path, sizeof path, "%s/%s", dir, layout);
     char *tmp = real_folder(shared, path);
     snprintf(f32, sizeof f32, "%s/f32.trk", tmp);

@@ -95,14 +95,6 @@ static void observe(void *user, const tr_node *node, const tr_tensor *out, const
     }
 }
 
-/* A JSON file of the golden set; the test fails when it is missing or bad. */
-static tr_json *load_json(const char *path)
-{
-    tr_json *j = tr_test_load_json(path);
-    if (j == NULL)
-        fail_msg("cannot load %s", path);
-    return j;
-}
 
 typedef struct golden {
     char dir[1024];
@@ -120,9 +112,9 @@ static void golden_load(golden *g, const char *shared)
     memset(g, 0, sizeof *g);
     snprintf(g->dir, sizeof g->dir, "%s/golden/xlmr_tiny", shared);
     snprintf(path, sizeof path, "%s/inputs.json", g->dir);
-    g->inputs = load_json(path);
+    g->inputs = tr_test_load_json(path);
     snprintf(path, sizeof path, "%s/expected.json", g->dir);
-    g->expected = load_json(path);
+    g->expected = tr_test_load_json(path);
     const tr_json *ids = tr_json_get(g->inputs, "input_ids");
     const tr_json *mask = tr_json_get(g->inputs, "attention_mask");
     assert_non_null(ids);
@@ -147,7 +139,7 @@ static void golden_load(golden *g, const char *shared)
         g->max_len = (int)len > g->max_len ? (int)len : g->max_len;
     }
     snprintf(path, sizeof path, "%s/config.json", g->dir);
-    tr_json *cfg = load_json(path);
+    tr_json *cfg = tr_test_load_json(path);
     g->num_layers = (int)tr_json_get_int(cfg, "num_hidden_layers", 0);
     g->vocab = tr_json_get_int(cfg, "vocab_size", 0);
     tr_json_free(cfg);

@@ -4,11 +4,15 @@
 #include "converter/convert.h"
 #include "converter/hf/json.h"
 
+#include <setjmp.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <cmocka.h>
 
 const char *tr_test_shared(void)
 {
@@ -88,15 +92,13 @@ struct tr_json *tr_test_load_json(const char *path)
 {
     size_t len;
     char *text = tr_test_read(path, &len);
-    if (text == NULL) {
-        fprintf(stderr, "cannot read %s\n", path);
-        return NULL;
-    }
+    if (text == NULL)
+        fail_msg("cannot read %s", path);
     char err[256];
     tr_json *j = tr_json_parse(text, len, err, sizeof err);
-    if (j == NULL)
-        fprintf(stderr, "%s: %s\n", path, err);
     free(text);
+    if (j == NULL)
+        fail_msg("%s: %s", path, err);
     return j;
 }
 

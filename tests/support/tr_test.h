@@ -53,8 +53,8 @@ typedef struct tr_test_session {
 int tr_test_session_open(tr_test_session *ts, const tinyrank_model *m, int max_length, int max_batch);
 void tr_test_session_close(tr_test_session *ts);
 
-/* Parses a JSON file (free with tr_json_free); NULL, with the reason on
- * stderr, when it cannot be read or parsed. */
+/* Parses a JSON file (free with tr_json_free); fails the running cmocka
+ * test, naming the file, when it cannot be read or parsed. */
 struct tr_json;
 struct tr_json *tr_test_load_json(const char *path);
 
