@@ -470,6 +470,36 @@ static void test_sets_rowwise_vs_ref(void **state)
             }
         }
     }
+    /* the gated linear unit (act(gate) * up) and the residual add, in
+     * place as the ops call them, with odd tails */
+    float *up = malloc(n * 4);
+    for (size_t i = 0; i < n; i++) up[i] = frand() * 4.0f - 2.0f;
+    for (size_t ks = 1; ks < tr_kernels_count(); ks++) {
+        const tr_kernels *kn = tr_kernels_at(ks);
+        for (int act = TR_ACT_NONE; act <= TR_ACT_TANH; act++) {
+            tr_f32_glu__ref(act, n, x, up, want);
+            for (size_t len = n - 7; len <= n; len++) {
+                memcpy(got, x, n * 4);
+                kn->f32_glu(act, len, got, up, got);
+                for (size_t i = 0; i < n; i++) {
+                    const double w = i < len ? want[i] : x[i];
+                    if (!close_rel(got[i], w, 1e-5, 1e-12))
+                        fail_msg("%s glu %d len %zu x=%.9g up=%.9g: %.9g vs %.9g", kn->name, act,
+                                 len, x[i], up[i], got[i], w);
+                }
+            }
+        }
+        tr_f32_add__ref(n, x, up, want);
+        for (size_t len = n - 7; len <= n; len++) {
+            memcpy(got, up, n * 4);
+            kn->f32_add(len, x, got, got);
+            for (size_t i = 0; i < n; i++)
+                if (got[i] != (i < len ? want[i] : up[i]))
+                    fail_msg("%s add len %zu [%zu]: %.9g vs %.9g", kn->name, len, i, got[i],
+                             i < len ? want[i] : up[i]);
+        }
+    }
+    free(up);
     free(x), free(want), free(got);
 }
 

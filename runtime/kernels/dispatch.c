@@ -45,91 +45,105 @@
 #endif
 
 static const tr_kernels k_ref = {
-    "ref",
-    tr_f32_gemm_ukernel_1x1__ref,
-    tr_qu8_quantize_rows__ref,
-    tr_qu8s8_gemm_ukernel_1x1__ref,
-    tr_f32_layernorm__ref,
-    tr_f32_rmsnorm__ref,
-    tr_f32_activation__ref,
-    tr_f32_attention__ref,
+    .name = "ref",
+    .f32_gemm = tr_f32_gemm_ukernel_1x1__ref,
+    .qu8_quantize_rows = tr_qu8_quantize_rows__ref,
+    .qu8s8_gemm = tr_qu8s8_gemm_ukernel_1x1__ref,
+    .f32_layernorm = tr_f32_layernorm__ref,
+    .f32_rmsnorm = tr_f32_rmsnorm__ref,
+    .f32_activation = tr_f32_activation__ref,
+    .f32_attention = tr_f32_attention__ref,
+    .f32_add = tr_f32_add__ref,
+    .f32_glu = tr_f32_glu__ref,
 };
 
 #if defined(TR_HAVE_X86)
 static const tr_kernels k_avx2 = {
-    "avx2",
-    tr_f32_gemm_ukernel_2x4__avx2,
-    tr_qu8_quantize_rows__avx2,
-    tr_qu8s8_gemm_ukernel_2x16__avx2,
-    tr_f32_layernorm__avx2,
-    tr_f32_rmsnorm__avx2,
-    tr_f32_activation__avx2,
-    tr_f32_attention__avx2,
+    .name = "avx2",
+    .f32_gemm = tr_f32_gemm_ukernel_2x4__avx2,
+    .qu8_quantize_rows = tr_qu8_quantize_rows__avx2,
+    .qu8s8_gemm = tr_qu8s8_gemm_ukernel_2x16__avx2,
+    .f32_layernorm = tr_f32_layernorm__avx2,
+    .f32_rmsnorm = tr_f32_rmsnorm__avx2,
+    .f32_activation = tr_f32_activation__avx2,
+    .f32_attention = tr_f32_attention__avx2,
+    .f32_add = tr_f32_add__avx2,
+    .f32_glu = tr_f32_glu__avx2,
 };
 
 static const tr_kernels k_avx512vnni = {
-    "avx512vnni",
-    tr_f32_gemm_ukernel_4x4__avx512,
-    tr_qu8_quantize_rows__avx512,
-    tr_qu8s8_gemm_ukernel_6x64__avx512vnni,
-    tr_f32_layernorm__avx512,
-    tr_f32_rmsnorm__avx512,
-    tr_f32_activation__avx512,
-    tr_f32_attention__avx512,
+    .name = "avx512vnni",
+    .f32_gemm = tr_f32_gemm_ukernel_4x4__avx512,
+    .qu8_quantize_rows = tr_qu8_quantize_rows__avx512,
+    .qu8s8_gemm = tr_qu8s8_gemm_ukernel_6x64__avx512vnni,
+    .f32_layernorm = tr_f32_layernorm__avx512,
+    .f32_rmsnorm = tr_f32_rmsnorm__avx512,
+    .f32_activation = tr_f32_activation__avx512,
+    .f32_attention = tr_f32_attention__avx512,
+    .f32_add = tr_f32_add__avx512,
+    .f32_glu = tr_f32_glu__avx512,
 };
 #endif
 
 #if defined(TR_HAVE_ARM)
 static const tr_kernels k_neondot = {
-    "neondot",
-    tr_f32_gemm_ukernel_1x1__ref,
-    tr_qu8_quantize_rows__neon,
-    tr_qu8s8_gemm_ukernel_4x16__neondot,
-    tr_f32_layernorm__ref,
-    tr_f32_rmsnorm__ref,
-    tr_f32_activation__ref,
-    tr_f32_attention__ref,
+    .name = "neondot",
+    .f32_gemm = tr_f32_gemm_ukernel_1x1__ref,
+    .qu8_quantize_rows = tr_qu8_quantize_rows__neon,
+    .qu8s8_gemm = tr_qu8s8_gemm_ukernel_4x16__neondot,
+    .f32_layernorm = tr_f32_layernorm__ref,
+    .f32_rmsnorm = tr_f32_rmsnorm__ref,
+    .f32_activation = tr_f32_activation__ref,
+    .f32_attention = tr_f32_attention__ref,
+    .f32_add = tr_f32_add__ref,
+    .f32_glu = tr_f32_glu__ref,
 };
 
 static const tr_kernels k_i8mm = {
-    "i8mm",
-    tr_f32_gemm_ukernel_1x1__ref,
-    tr_qu8_quantize_rows__neon,
-    tr_qu8s8_gemm_ukernel_4x16__i8mm,
-    tr_f32_layernorm__ref,
-    tr_f32_rmsnorm__ref,
-    tr_f32_activation__ref,
-    tr_f32_attention__ref,
+    .name = "i8mm",
+    .f32_gemm = tr_f32_gemm_ukernel_1x1__ref,
+    .qu8_quantize_rows = tr_qu8_quantize_rows__neon,
+    .qu8s8_gemm = tr_qu8s8_gemm_ukernel_4x16__i8mm,
+    .f32_layernorm = tr_f32_layernorm__ref,
+    .f32_rmsnorm = tr_f32_rmsnorm__ref,
+    .f32_activation = tr_f32_activation__ref,
+    .f32_attention = tr_f32_attention__ref,
+    .f32_add = tr_f32_add__ref,
+    .f32_glu = tr_f32_glu__ref,
 };
 #endif
 
 #if defined(TR_HAVE_ARMV7)
 static const tr_kernels k_armv7_neon = {
-    "neon",
-    tr_f32_gemm_ukernel_1x1__ref,
-    tr_qu8_quantize_rows__ref,
-    tr_qu8s8_gemm_ukernel_2x16__neon,
-    tr_f32_layernorm__ref,
-    tr_f32_rmsnorm__ref,
-    tr_f32_activation__ref,
-    tr_f32_attention__ref,
+    .name = "neon",
+    .f32_gemm = tr_f32_gemm_ukernel_1x1__ref,
+    .qu8_quantize_rows = tr_qu8_quantize_rows__ref,
+    .qu8s8_gemm = tr_qu8s8_gemm_ukernel_2x16__neon,
+    .f32_layernorm = tr_f32_layernorm__ref,
+    .f32_rmsnorm = tr_f32_rmsnorm__ref,
+    .f32_activation = tr_f32_activation__ref,
+    .f32_attention = tr_f32_attention__ref,
+    .f32_add = tr_f32_add__ref,
+    .f32_glu = tr_f32_glu__ref,
 };
 #endif
 
 #if defined(TR_HAVE_MVE)
 static const tr_kernels k_mve = {
-    "mve",
-    tr_f32_gemm_ukernel_1x1__ref,
+    .name = "mve",
+    .f32_gemm = tr_f32_gemm_ukernel_1x1__ref,
 #if __ARM_FEATURE_MVE & 2 /* MVE with floating point (Cortex-M55/M85 with an FPU) */
-    tr_qu8_quantize_rows__mve,
+    .qu8_quantize_rows = tr_qu8_quantize_rows__mve,
 #else
-    tr_qu8_quantize_rows__ref,
+    .qu8_quantize_rows = tr_qu8_quantize_rows__ref,
 #endif
-    tr_qu8s8_gemm_ukernel_4x1__mve,
-    tr_f32_layernorm__ref,
-    tr_f32_rmsnorm__ref,
-    tr_f32_activation__ref,
-    tr_f32_attention__ref,
+    .qu8s8_gemm = tr_qu8s8_gemm_ukernel_4x1__mve,
+    .f32_layernorm = tr_f32_layernorm__ref,
+    .f32_rmsnorm = tr_f32_rmsnorm__ref,
+    .f32_activation = tr_f32_activation__ref,
+    .f32_attention = tr_f32_attention__ref,
+    .f32_add = tr_f32_add__ref,
+    .f32_glu = tr_f32_glu__ref,
 };
 #endif
 

@@ -53,6 +53,11 @@ typedef struct tr_kernels {
                         float *y);
     /* y[i] = act(x[i]) for act a TR_ACT_* (x == y allowed). */
     void (*f32_activation)(int act, size_t n, const float *x, float *y);
+    /* y[i] = a[i] + b[i] (y may be a or b): residual connections. Exact. */
+    void (*f32_add)(size_t n, const float *a, const float *b, float *y);
+    /* y[i] = act(gate[i]) * up[i], the gated linear unit (SwiGLU, gated
+     * GELU); y may be gate or up. Within 1e-5 relative of the reference. */
+    void (*f32_glu)(int act, size_t n, const float *gate, const float *up, float *y);
 
     /* Attention of one head over one sequence: len query rows, past + len
      * key/value rows (the first `past` keys come before query row 0: a
@@ -139,6 +144,8 @@ static inline size_t tr_qu8_row_bytes(size_t k)
 }
 
 void tr_f32_activation__ref(int act, size_t n, const float *x, float *y);
+void tr_f32_add__ref(size_t n, const float *a, const float *b, float *y);
+void tr_f32_glu__ref(int act, size_t n, const float *gate, const float *up, float *y);
 void tr_f32_attention__ref(size_t len, size_t past, size_t d, const float *q, size_t q_stride,
                            const float *k,
                            size_t k_stride, const float *v, size_t v_stride, float scale, int causal,

@@ -13,14 +13,31 @@ static int check_add(const tr_node *n, const tr_tensor *const *in, const tr_tens
     return TINYRANK_OK;
 }
 
+/* Chunks of a size that does not depend on the thread count (whole cache
+ * lines, so threads never share one). */
+#define ADD_CHUNK 16384
+
+typedef struct add_job {
+    const tr_exec *x;
+    const float *a, *b;
+    float *o;
+    size_t count;
+} add_job;
+
+static void add_task(void *arg, size_t task, size_t thread)
+{
+    const add_job *j = arg;
+    (void)thread;
+    const size_t i0 = task * ADD_CHUNK;
+    const size_t n = j->count - i0 < ADD_CHUNK ? j->count - i0 : ADD_CHUNK;
+    j->x->k->f32_add(n, j->a + i0, j->b + i0, j->o + i0);
+}
+
 static int eval_add(tr_exec *x, const tr_node *n)
 {
-    const float *a = tr_exec_data(x, n->in[0]);
-    const float *b = tr_exec_data(x, n->in[1]);
-    float *o = tr_exec_data(x, n->out);
-    size_t count = tr_tensor_numel(&x->tensors[n->out], &x->dims);
-    for (size_t i = 0; i < count; i++)
-        o[i] = a[i] + b[i];
+    add_job j = {x, tr_exec_data(x, n->in[0]), tr_exec_data(x, n->in[1]),
+                 tr_exec_data(x, n->out), tr_tensor_numel(&x->tensors[n->out], &x->dims)};
+    tr_exec_parallel(x, add_task, &j, (j.count + ADD_CHUNK - 1) / ADD_CHUNK);
     return TINYRANK_OK;
 }
 

@@ -35,9 +35,7 @@ static void glu_task(void *arg, size_t task, size_t thread)
     for (size_t r = r0; r < r1; r++) {
         const float *g = j->in + r * 2 * j->f, *u = g + j->f;
         float *o = j->out + r * j->f;
-        j->x->k->f32_activation(j->act, j->f, g, o);
-        for (size_t i = 0; i < j->f; i++)
-            o[i] *= u[i];
+        j->x->k->f32_glu(j->act, j->f, g, u, o);
     }
 }
 

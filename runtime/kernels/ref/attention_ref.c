@@ -61,3 +61,20 @@ void tr_f32_activation__ref(int act, size_t n, const float *x, float *y)
         break;
     }
 }
+
+void tr_f32_add__ref(size_t n, const float *a, const float *b, float *y)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = a[i] + b[i];
+}
+
+/* act(gate) rounded to float first, then the product: what applying the
+ * activation and multiplying in two passes gives */
+void tr_f32_glu__ref(int act, size_t n, const float *gate, const float *up, float *y)
+{
+    for (size_t i = 0; i < n; i++) {
+        float g;
+        tr_f32_activation__ref(act, 1, gate + i, &g);
+        y[i] = g * up[i];
+    }
+}

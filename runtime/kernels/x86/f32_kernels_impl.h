@@ -204,6 +204,45 @@ void TR_SFX(tr_f32_activation)(int act, size_t n, const float *x, float *y)
     }
 }
 
+void TR_SFX(tr_f32_add)(size_t n, const float *a, const float *b, float *y)
+{
+    size_t i = 0;
+    for (; i + 2 * VL <= n; i += 2 * VL) {
+        const vf s0 = vf_add(vf_load(a + i), vf_load(b + i));
+        const vf s1 = vf_add(vf_load(a + i + VL), vf_load(b + i + VL));
+        vf_store(y + i, s0);
+        vf_store(y + i + VL, s1);
+    }
+    for (; i < n; i += VL) {
+        const vmask m = vmask_n(n - i < VL ? n - i : VL);
+        vf_storem(y + i, m, vf_add(vf_loadm(a + i, m), vf_loadm(b + i, m)));
+    }
+}
+
+/* One loop per activation, as TR_ACT_LOOP, with the product fused. */
+#define TR_GLU_LOOP(fn)                                                                           \
+    do {                                                                                          \
+        size_t i = 0;                                                                             \
+        for (; i + VL <= n; i += VL)                                                              \
+            vf_store(y + i, vf_mul(fn(vf_load(gate + i)), vf_load(up + i)));                      \
+        if (i < n) {                                                                              \
+            const vmask m = vmask_n(n - i);                                                       \
+            vf_storem(y + i, m, vf_mul(fn(vf_loadm(gate + i, m)), vf_loadm(up + i, m)));          \
+        }                                                                                         \
+    } while (0)
+
+void TR_SFX(tr_f32_glu)(int act, size_t n, const float *gate, const float *up, float *y)
+{
+    switch (act) {
+    case TR_ACT_GELU_ERF: TR_GLU_LOOP(act_gelu_erf); break;
+    case TR_ACT_GELU_TANH: TR_GLU_LOOP(act_gelu_tanh); break;
+    case TR_ACT_RELU: TR_GLU_LOOP(act_relu); break;
+    case TR_ACT_SILU: TR_GLU_LOOP(act_silu); break;
+    case TR_ACT_TANH: TR_GLU_LOOP(vf_tanh); break;
+    default: TR_GLU_LOOP(act_copy); break;
+    }
+}
+
 void TR_SFX(tr_f32_vexp)(size_t n, const float *x, float *y)
 {
     TR_ACT_LOOP(vf_exp);

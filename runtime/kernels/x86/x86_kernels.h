@@ -45,6 +45,8 @@ void tr_qu8_quantize_rows__avx2(size_t M, size_t K, const float *A, size_t lda, 
     void tr_f32_rmsnorm__##sfx(size_t rows, size_t n, const float *x, const float *gamma,         \
                                float eps, float *y);                                              \
     void tr_f32_activation__##sfx(int act, size_t n, const float *x, float *y);                   \
+    void tr_f32_add__##sfx(size_t n, const float *a, const float *b, float *y);                   \
+    void tr_f32_glu__##sfx(int act, size_t n, const float *gate, const float *up, float *y);      \
     void tr_f32_attention__##sfx(size_t len, size_t past, size_t d, const float *q,               \
                                  size_t q_stride,                                                 \
                                  const float *k, size_t k_stride, const float *v,                 \
