@@ -153,16 +153,12 @@ static int32_t embed(tr_arch_ctx *c, int32_t ids, const char *table_name, int64_
     return op.out < 0 ? -1 : tr_ir_op(c->ir, &op);
 }
 
-/* The first token's row of h through the variant's head: [SEQUENCES, 1]. */
-static int32_t head(tr_arch_ctx *c, const tr_bert_variant *v, int32_t h, int64_t H)
+/* The first tokens' rows (cls: [SEQUENCES, H], what the last layer gives)
+ * through the variant's head: [SEQUENCES, 1]. */
+static int32_t head(tr_arch_ctx *c, const tr_bert_variant *v, int32_t cls, int64_t H)
 {
-    tr_ir *ir = c->ir;
     const int32_t S = TR_DIM_SEQUENCES;
     const int roberta = v->head == TR_BERT_HEAD_ROBERTA;
-    tr_node g = {.code = TR_OP_GATHER_ROWS, .n_in = 1, .in = {h, -1, -1, -1}};
-    g.out = act2d(ir, "cls", S, H);
-    g.opt.gather.pick = TR_PICK_FIRST;
-    int32_t cls = g.out < 0 ? -1 : tr_ir_op(ir, &g);
     const char *dense = roberta ? "classifier.dense" : "bert.pooler.dense";
     int32_t pooled = cls < 0 ? -1 : fc(c, cls, S, dense, H, H, 0, TR_ACT_TANH);
     if (pooled < 0)
@@ -183,6 +179,62 @@ static int32_t head(tr_arch_ctx *c, const tr_bert_variant *v, int32_t h, int64_t
         return -2;
     }
     return fc(c, pooled, S, out_name, 1, H, 0, TR_ACT_NONE);
+}
+
+/* One encoder layer over h [TOKENS, H]. The score reads only the first
+ * token's output of the last layer, and in that layer nothing else depends
+ * on the other tokens' queries: there (last) the first rows are gathered
+ * before the query projection, so queries, attention output, output
+ * projection, FFN and LayerNorms run on one row per sequence; keys and values
+ * still come from every token. Returns [TOKENS, H], or [SEQUENCES, H] for the
+ * last layer. */
+static int32_t layer(tr_arch_ctx *c, const tr_bert_cfg *b, const char *p, int32_t h, int last)
+{
+    tr_ir *ir = c->ir;
+    const int q8 = c->opt->dtype == TR_CONVERT_INT8;
+    const int64_t H = b->hidden;
+    const int32_t d = (int32_t)(H / b->heads);
+    const int32_t T = TR_DIM_TOKENS, R = last ? TR_DIM_SEQUENCES : TR_DIM_TOKENS;
+    char name[256];
+    int32_t hq = h; /* the rows that get queries, [R, H] */
+    if (last) {
+        tr_node g = {.code = TR_OP_GATHER_ROWS, .n_in = 1, .in = {h, -1, -1, -1}};
+        snprintf(name, sizeof name, "%s:first_rows", p);
+        g.out = act2d(ir, name, R, H);
+        g.opt.gather.pick = TR_PICK_FIRST;
+        hq = g.out < 0 ? -1 : tr_ir_op(ir, &g);
+    }
+    snprintf(name, sizeof name, "%s.attention.self.query", p);
+    int32_t q = hq < 0 ? -1 : fc(c, hq, R, name, H, H, q8, TR_ACT_NONE);
+    snprintf(name, sizeof name, "%s.attention.self.key", p);
+    int32_t k = q < 0 ? -1 : fc(c, h, T, name, H, H, q8, TR_ACT_NONE);
+    snprintf(name, sizeof name, "%s.attention.self.value", p);
+    int32_t val = k < 0 ? -1 : fc(c, h, T, name, H, H, q8, TR_ACT_NONE);
+    if (val < 0)
+        return -1;
+    snprintf(name, sizeof name, "%s.attention:out", p);
+    tr_node att = {.code = TR_OP_ATTENTION, .n_in = 3, .in = {q, k, val, -1}};
+    att.out = act2d(ir, name, R, H);
+    att.opt.attention.num_heads = (int32_t)b->heads;
+    att.opt.attention.num_kv_heads = (int32_t)b->heads;
+    att.opt.attention.head_dim = d;
+    att.opt.attention.scale = (float)(1.0 / sqrt((double)d));
+    att.opt.attention.causal = false;
+    int32_t a = att.out < 0 ? -1 : tr_ir_op(ir, &att);
+    snprintf(name, sizeof name, "%s.attention.output.dense", p);
+    int32_t o = a < 0 ? -1 : fc(c, a, R, name, H, H, q8, TR_ACT_NONE);
+    snprintf(name, sizeof name, "%s.attention:residual", p);
+    int32_t r = o < 0 ? -1 : add(c, o, hq, name, R, H);
+    snprintf(name, sizeof name, "%s.attention.output.LayerNorm", p);
+    int32_t h1 = r < 0 ? -1 : layernorm(c, r, R, name, H, b->eps);
+    snprintf(name, sizeof name, "%s.intermediate.dense", p);
+    int32_t f = h1 < 0 ? -1 : fc(c, h1, R, name, b->inter, H, q8, b->act);
+    snprintf(name, sizeof name, "%s.output.dense", p);
+    int32_t f2 = f < 0 ? -1 : fc(c, f, R, name, H, b->inter, q8, TR_ACT_NONE);
+    snprintf(name, sizeof name, "%s.output:residual", p);
+    int32_t r2 = f2 < 0 ? -1 : add(c, f2, h1, name, R, H);
+    snprintf(name, sizeof name, "%s.output.LayerNorm", p);
+    return r2 < 0 ? -1 : layernorm(c, r2, R, name, H, b->eps);
 }
 
 static int build_graph(tr_arch_ctx *c, const tr_bert_variant *v, const tr_bert_cfg *b)
@@ -210,43 +262,12 @@ static int build_graph(tr_arch_ctx *c, const tr_bert_variant *v, const tr_bert_c
     snprintf(name, sizeof name, "%s.embeddings.LayerNorm", pre);
     h = h < 0 ? -1 : layernorm(c, h, T, name, H, b->eps);
 
-    const int32_t d = (int32_t)(H / b->heads);
     for (int64_t l = 0; h >= 0 && l < b->layers; l++) {
         if (c->opt->progress)
             fprintf(stderr, "converting layer %lld/%lld\r", (long long)l + 1,
                     (long long)b->layers);
         snprintf(p, sizeof p, "%s.encoder.layer.%lld", pre, (long long)l);
-        snprintf(name, sizeof name, "%s.attention.self.query", p);
-        int32_t q = fc(c, h, T, name, H, H, q8, TR_ACT_NONE);
-        snprintf(name, sizeof name, "%s.attention.self.key", p);
-        int32_t k = q < 0 ? -1 : fc(c, h, T, name, H, H, q8, TR_ACT_NONE);
-        snprintf(name, sizeof name, "%s.attention.self.value", p);
-        int32_t val = k < 0 ? -1 : fc(c, h, T, name, H, H, q8, TR_ACT_NONE);
-        if (val < 0)
-            return -1;
-        snprintf(name, sizeof name, "%s.attention:out", p);
-        tr_node att = {.code = TR_OP_ATTENTION, .n_in = 3, .in = {q, k, val, -1}};
-        att.out = act2d(ir, name, T, H);
-        att.opt.attention.num_heads = (int32_t)b->heads;
-        att.opt.attention.num_kv_heads = (int32_t)b->heads;
-        att.opt.attention.head_dim = d;
-        att.opt.attention.scale = (float)(1.0 / sqrt((double)d));
-        att.opt.attention.causal = false;
-        int32_t a = att.out < 0 ? -1 : tr_ir_op(ir, &att);
-        snprintf(name, sizeof name, "%s.attention.output.dense", p);
-        int32_t o = a < 0 ? -1 : fc(c, a, T, name, H, H, q8, TR_ACT_NONE);
-        snprintf(name, sizeof name, "%s.attention:residual", p);
-        int32_t r = o < 0 ? -1 : add(c, o, h, name, T, H);
-        snprintf(name, sizeof name, "%s.attention.output.LayerNorm", p);
-        int32_t h1 = r < 0 ? -1 : layernorm(c, r, T, name, H, b->eps);
-        snprintf(name, sizeof name, "%s.intermediate.dense", p);
-        int32_t f = h1 < 0 ? -1 : fc(c, h1, T, name, b->inter, H, q8, b->act);
-        snprintf(name, sizeof name, "%s.output.dense", p);
-        int32_t f2 = f < 0 ? -1 : fc(c, f, T, name, H, b->inter, q8, TR_ACT_NONE);
-        snprintf(name, sizeof name, "%s.output:residual", p);
-        int32_t r2 = f2 < 0 ? -1 : add(c, f2, h1, name, T, H);
-        snprintf(name, sizeof name, "%s.output.LayerNorm", p);
-        h = r2 < 0 ? -1 : layernorm(c, r2, T, name, H, b->eps);
+        h = layer(c, b, p, h, l == b->layers - 1);
     }
     if (c->opt->progress)
         fprintf(stderr, "\n");

@@ -2,7 +2,14 @@
  * packed batch (no padding is ever computed: sequence s owns rows
  * seq_start[s] .. seq_start[s+1]-1). Grouped-query attention maps query head
  * h to key/value head h / (num_heads / num_kv_heads); `causal` lets row i see
- * rows <= i only (decoders). */
+ * rows <= i only (decoders).
+ *
+ * The queries may also be one row per sequence ([SEQUENCES, ...], non-causal
+ * only): the first token's query of each sequence against all its keys. An
+ * encoder scored from its first token needs nothing else in its last layer,
+ * so the converter projects only that row there (bert.c) and the layer's
+ * queries, attention, output projection and FFN shrink to one row per
+ * sequence; the keys and values still come from every token. */
 #include "ops/attention_cache.h"    /* decoders' prefix cache: op_attention_cache.c */
 #include "ops/attention_relative.h" /* T5: op_attention_relative.c */
 #include "ops/ops.h"
@@ -29,10 +36,18 @@ static int check(const tr_node *n, const tr_tensor *const *in, const tr_tensor *
     const tr_tensor *q = in[0], *k = in[1], *v = in[2];
     for (int i = 0; i < 3; i++) {
         const tr_tensor *t = in[i];
-        if (t->dtype != TR_DT_F32 || t->ndim != 2 || t->dims[0] != TR_DIM_TOKENS) {
+        /* queries may be one row per sequence (see the top of the file) */
+        const bool rows_ok = t->dims[0] == TR_DIM_TOKENS ||
+                             (i == 0 && t->dims[0] == TR_DIM_SEQUENCES);
+        if (t->dtype != TR_DT_F32 || t->ndim != 2 || !rows_ok) {
             tr_msg(msg, len, "attention inputs must be F32 [TOKENS, heads*head_dim]");
             return TINYRANK_ERR_CORRUPT_MODEL;
         }
+    }
+    if (q->dims[0] == TR_DIM_SEQUENCES && (n->opt.attention.causal || n->opt.attention.cache)) {
+        tr_msg(msg, len, "attention: one query row per sequence needs a non-causal attention "
+                         "without a cache");
+        return TINYRANK_ERR_CORRUPT_MODEL;
     }
     if (q->dims[1] != hq * d || k->dims[1] != hkv * d || v->dims[1] != hkv * d ||
         !tr_same_shape(q, out) || out->dtype != TR_DT_F32) {
@@ -66,7 +81,7 @@ typedef struct att_job {
     const tr_exec *x;
     size_t hq, d, group, qs, kvs, p_stride;
     float scale;
-    int causal;
+    int causal, q_per_seq;
     const float *q, *k, *v;
     float *out, *p;
 } att_job;
@@ -77,6 +92,13 @@ static void att_task(void *arg, size_t task, size_t thread)
     const att_job *j = arg;
     const size_t s = task / j->hq, h = task % j->hq, kh = h / j->group;
     const size_t a = j->x->seq_start[s], len = j->x->seq_start[s + 1] - a;
+    if (j->q_per_seq) { /* one query row (the first token) over all len keys */
+        j->x->k->f32_attention(1, len - 1, j->d, j->q + s * j->qs + h * j->d, j->qs,
+                               j->k + a * j->kvs + kh * j->d, j->kvs,
+                               j->v + a * j->kvs + kh * j->d, j->kvs, j->scale, 0,
+                               j->out + s * j->qs + h * j->d, j->qs, j->p + thread * j->p_stride);
+        return;
+    }
     j->x->k->f32_attention(len, 0, j->d, j->q + a * j->qs + h * j->d, j->qs,
                            j->k + a * j->kvs + kh * j->d, j->kvs, j->v + a * j->kvs + kh * j->d,
                            j->kvs, j->scale, j->causal, j->out + a * j->qs + h * j->d, j->qs,
@@ -103,6 +125,7 @@ static int eval(tr_exec *x, const tr_node *n)
     j.kvs = (size_t)n->opt.attention.num_kv_heads * j.d;
     j.scale = n->opt.attention.scale;
     j.causal = n->opt.attention.causal;
+    j.q_per_seq = x->tensors[n->in[0]].dims[0] == TR_DIM_SEQUENCES;
     j.q = tr_exec_data(x, n->in[0]);
     j.k = tr_exec_data(x, n->in[1]);
     j.v = tr_exec_data(x, n->in[2]);
