@@ -30,7 +30,7 @@ extern "C" {
 
 /* Model file format version this runtime reads (major must match). */
 #define TINYRANK_FORMAT_MAJOR 1
-#define TINYRANK_FORMAT_MINOR 0
+#define TINYRANK_FORMAT_MINOR 1
 
 /* Status codes. */
 enum {

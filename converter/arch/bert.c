@@ -25,6 +25,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tinyrank.h"
@@ -109,6 +110,54 @@ static int32_t fc(tr_arch_ctx *c, int32_t x, int32_t rows, const char *prefix, i
     tr_node op = {.code = TR_OP_FULLY_CONNECTED, .n_in = quantize ? 4 : 3, .in = {x, w, b, sums}};
     op.out = act2d(c->ir, name, rows, n);
     op.opt.fc.activation = (uint8_t)act;
+    return op.out < 0 ? -1 : tr_ir_op(c->ir, &op);
+}
+
+/* One fully connected layer for several Linear layers of the same input
+ * (prefix.parts[i].weight [n, k] each): their weights and biases stacked
+ * into [parts * n, k], so the input is quantized once and one GEMM runs.
+ * Per-output-channel scales make the outputs those of the separate layers. */
+static int32_t fused_fc(tr_arch_ctx *c, int32_t x, int32_t rows, const char *prefix,
+                        const char *const *parts, int nparts, const char *fused_name, int64_t n,
+                        int64_t k, int quantize)
+{
+    char name[600];
+    const int64_t wshape[2] = {n, k}, bshape[1] = {n};
+    const int64_t fw[2] = {nparts * n, k}, fb[1] = {nparts * n};
+    float *w = malloc((size_t)(nparts * n * k) * sizeof(float));
+    float *b = malloc((size_t)(nparts * n) * sizeof(float));
+    int ok = w != NULL && b != NULL;
+    if (!ok)
+        snprintf(c->err, c->errlen, "out of memory fusing %s", fused_name);
+    for (int i = 0; ok && i < nparts; i++) {
+        snprintf(name, sizeof name, "%s.%s.weight", prefix, parts[i]);
+        float *wi = tr_arch_load_f32(c, name, 2, wshape);
+        snprintf(name, sizeof name, "%s.%s.bias", prefix, parts[i]);
+        float *bi = wi == NULL ? NULL : tr_arch_load_f32(c, name, 1, bshape);
+        ok = bi != NULL;
+        if (ok) {
+            memcpy(w + (size_t)(i * n * k), wi, (size_t)(n * k) * sizeof(float));
+            memcpy(b + (size_t)(i * n), bi, (size_t)n * sizeof(float));
+        }
+        free(wi);
+        free(bi);
+    }
+    if (!ok) {
+        free(w);
+        free(b);
+        return -1;
+    }
+    snprintf(name, sizeof name, "%s.%s.weight", prefix, fused_name);
+    int32_t wt = tr_arch_constant_from(c, name, 2, fw, w, quantize ? TR_ARCH_I8_PACKED : TR_ARCH_F32);
+    snprintf(name, sizeof name, "%s.%s.bias", prefix, fused_name);
+    int32_t bt = wt < 0 ? (free(b), -1) : tr_arch_constant_from(c, name, 1, fb, b, TR_ARCH_F32);
+    int32_t sums = bt >= 0 && quantize ? tr_arch_row_sums(c, wt) : -1;
+    if (bt < 0 || (quantize && sums < 0))
+        return -1;
+    snprintf(name, sizeof name, "%s.%s:out", prefix, fused_name);
+    tr_node op = {.code = TR_OP_FULLY_CONNECTED, .n_in = quantize ? 4 : 3, .in = {x, wt, bt, sums}};
+    op.out = act2d(c->ir, name, rows, nparts * n);
+    op.opt.fc.activation = TR_ACT_NONE;
     return op.out < 0 ? -1 : tr_ir_op(c->ir, &op);
 }
 
@@ -204,16 +253,21 @@ static int32_t layer(tr_arch_ctx *c, const tr_bert_cfg *b, const char *p, int32_
         g.opt.gather.pick = TR_PICK_FIRST;
         hq = g.out < 0 ? -1 : tr_ir_op(ir, &g);
     }
+    /* q, k and v in one projection (k and v only, in the last layer, whose
+     * queries come from other rows); attention reads their columns */
+    static const char *const qkv[] = {"query", "key", "value"};
+    snprintf(name, sizeof name, "%s.attention.self", p);
+    int32_t kv = hq < 0 ? -1 : fused_fc(c, h, T, name, last ? qkv + 1 : qkv, last ? 2 : 3,
+                                        last ? "kv" : "qkv", H, H, q8);
     snprintf(name, sizeof name, "%s.attention.self.query", p);
-    int32_t q = hq < 0 ? -1 : fc(c, hq, R, name, H, H, q8, TR_ACT_NONE);
-    snprintf(name, sizeof name, "%s.attention.self.key", p);
-    int32_t k = q < 0 ? -1 : fc(c, h, T, name, H, H, q8, TR_ACT_NONE);
-    snprintf(name, sizeof name, "%s.attention.self.value", p);
-    int32_t val = k < 0 ? -1 : fc(c, h, T, name, H, H, q8, TR_ACT_NONE);
-    if (val < 0)
+    int32_t q = kv < 0 ? -1 : last ? fc(c, hq, R, name, H, H, q8, TR_ACT_NONE) : kv;
+    if (q < 0)
         return -1;
     snprintf(name, sizeof name, "%s.attention:out", p);
-    tr_node att = {.code = TR_OP_ATTENTION, .n_in = 3, .in = {q, k, val, -1}};
+    tr_node att = {.code = TR_OP_ATTENTION, .n_in = 3, .in = {q, kv, kv, -1}};
+    att.opt.attention.q_column = 0;
+    att.opt.attention.k_column = last ? 0 : (int32_t)H;
+    att.opt.attention.v_column = last ? (int32_t)H : (int32_t)(2 * H);
     att.out = act2d(ir, name, R, H);
     att.opt.attention.num_heads = (int32_t)b->heads;
     att.opt.attention.num_kv_heads = (int32_t)b->heads;

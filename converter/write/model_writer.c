@@ -78,6 +78,12 @@ static tr_fbn *build_operator(tr_fbb *b, const tr_node *n)
             tr_fbt_u8(rel, F_RELBIAS_BIDIRECTIONAL, n->opt.attention.rel_bidirectional ? 1 : 0);
             tr_fbt_child(opt, F_ATT_RELATIVE, rel);
         }
+        if (n->opt.attention.q_column != 0)
+            tr_fbt_i32(opt, F_ATT_Q_COLUMN, n->opt.attention.q_column);
+        if (n->opt.attention.k_column != 0)
+            tr_fbt_i32(opt, F_ATT_K_COLUMN, n->opt.attention.k_column);
+        if (n->opt.attention.v_column != 0)
+            tr_fbt_i32(opt, F_ATT_V_COLUMN, n->opt.attention.v_column);
         break;
     case TR_OP_GATHER_ROWS:
         type = TR_OPT_GATHER_ROWS;

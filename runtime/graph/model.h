@@ -53,6 +53,7 @@ typedef struct tr_node {
             bool relative; /* T5 relative position bias (input 3) */
             int32_t rel_buckets, rel_max_distance;
             bool rel_bidirectional;
+            int32_t q_column, k_column, v_column; /* in the inputs' rows */
         } attention;
         struct { uint8_t pick; int32_t index; } gather;
         struct { uint8_t activation; } act;

@@ -175,7 +175,10 @@ bool tr_model_node(const tinyrank_model *m, uint32_t i, tr_node *n)
                   tr_fb_i32(&opt, F_ATT_HEAD_DIM, 0, &n->opt.attention.head_dim) &&
                   tr_fb_f32(&opt, F_ATT_SCALE, 1.0f, &n->opt.attention.scale) &&
                   tr_fb_u8(&opt, F_ATT_CAUSAL, 0, &causal) && tr_fb_u8(&opt, F_ATT_CACHE, 0, &cache) &&
-                  tr_fb_table_field(&opt, F_ATT_RELATIVE, &rel, &n->opt.attention.relative);
+                  tr_fb_table_field(&opt, F_ATT_RELATIVE, &rel, &n->opt.attention.relative) &&
+                  tr_fb_i32(&opt, F_ATT_Q_COLUMN, 0, &n->opt.attention.q_column) &&
+                  tr_fb_i32(&opt, F_ATT_K_COLUMN, 0, &n->opt.attention.k_column) &&
+                  tr_fb_i32(&opt, F_ATT_V_COLUMN, 0, &n->opt.attention.v_column);
         if (ok && n->opt.attention.relative)
             ok = tr_fb_i32(&rel, F_RELBIAS_NUM_BUCKETS, 32, &n->opt.attention.rel_buckets) &&
                  tr_fb_i32(&rel, F_RELBIAS_MAX_DISTANCE, 128, &n->opt.attention.rel_max_distance) &&

@@ -19,8 +19,13 @@ static int check(const tr_node *n, const tr_tensor *const *in, const tr_tensor *
 {
     int32_t hq = n->opt.attention.num_heads, hkv = n->opt.attention.num_kv_heads;
     int32_t d = n->opt.attention.head_dim;
-    if (n->opt.attention.relative)
+    if (n->opt.attention.relative) {
+        if (n->opt.attention.q_column || n->opt.attention.k_column || n->opt.attention.v_column) {
+            tr_msg(msg, len, "attention: a relative bias takes unfused q, k, v (columns 0)");
+            return TINYRANK_ERR_CORRUPT_MODEL;
+        }
         return tr_attention_relative_check(n, in, out, msg, len);
+    }
     if (hq <= 0 || hkv <= 0 || d <= 0 || hq % hkv != 0 || hq > 4096 || d > 4096) {
         tr_msg(msg, len, "attention: bad heads %d/%d or head_dim %d", (int)hq, (int)hkv, (int)d);
         return TINYRANK_ERR_CORRUPT_MODEL;
@@ -49,8 +54,17 @@ static int check(const tr_node *n, const tr_tensor *const *in, const tr_tensor *
                          "without a cache");
         return TINYRANK_ERR_CORRUPT_MODEL;
     }
-    if (q->dims[1] != hq * d || k->dims[1] != hkv * d || v->dims[1] != hkv * d ||
-        !tr_same_shape(q, out) || out->dtype != TR_DT_F32) {
+    /* q, k, v are column ranges of their inputs' rows (a fused projection);
+     * the decoder cache keeps whole rows, so it takes unfused inputs only */
+    const int64_t qc = n->opt.attention.q_column, kc = n->opt.attention.k_column,
+                  vc = n->opt.attention.v_column;
+    const bool fused_ok = !n->opt.attention.cache ||
+                          (qc == 0 && kc == 0 && vc == 0 && q->dims[1] == hq * d &&
+                           k->dims[1] == hkv * d && v->dims[1] == hkv * d);
+    if (qc < 0 || kc < 0 || vc < 0 || qc + (int64_t)hq * d > q->dims[1] ||
+        kc + (int64_t)hkv * d > k->dims[1] || vc + (int64_t)hkv * d > v->dims[1] || !fused_ok ||
+        out->dtype != TR_DT_F32 || out->ndim != 2 || out->dims[0] != q->dims[0] ||
+        out->dims[1] != hq * d) {
         tr_msg(msg, len, "attention shapes do not match heads %d/%d x head_dim %d", (int)hq,
                (int)hkv, (int)d);
         return TINYRANK_ERR_CORRUPT_MODEL;
@@ -79,7 +93,7 @@ static size_t scratch(const tr_node *n, const tr_tensor *const *in, const tr_ten
 
 typedef struct att_job {
     const tr_exec *x;
-    size_t hq, d, group, qs, kvs, p_stride;
+    size_t hq, d, group, qs, ks, vs, os, p_stride; /* row strides of q, k, v, out */
     float scale;
     int causal, q_per_seq;
     const float *q, *k, *v;
@@ -94,14 +108,14 @@ static void att_task(void *arg, size_t task, size_t thread)
     const size_t a = j->x->seq_start[s], len = j->x->seq_start[s + 1] - a;
     if (j->q_per_seq) { /* one query row (the first token) over all len keys */
         j->x->k->f32_attention(1, len - 1, j->d, j->q + s * j->qs + h * j->d, j->qs,
-                               j->k + a * j->kvs + kh * j->d, j->kvs,
-                               j->v + a * j->kvs + kh * j->d, j->kvs, j->scale, 0,
-                               j->out + s * j->qs + h * j->d, j->qs, j->p + thread * j->p_stride);
+                               j->k + a * j->ks + kh * j->d, j->ks, j->v + a * j->vs + kh * j->d,
+                               j->vs, j->scale, 0, j->out + s * j->os + h * j->d, j->os,
+                               j->p + thread * j->p_stride);
         return;
     }
     j->x->k->f32_attention(len, 0, j->d, j->q + a * j->qs + h * j->d, j->qs,
-                           j->k + a * j->kvs + kh * j->d, j->kvs, j->v + a * j->kvs + kh * j->d,
-                           j->kvs, j->scale, j->causal, j->out + a * j->qs + h * j->d, j->qs,
+                           j->k + a * j->ks + kh * j->d, j->ks, j->v + a * j->vs + kh * j->d,
+                           j->vs, j->scale, j->causal, j->out + a * j->os + h * j->d, j->os,
                            j->p + thread * j->p_stride);
 }
 
@@ -121,14 +135,16 @@ static int eval(tr_exec *x, const tr_node *n)
     j.hq = (size_t)n->opt.attention.num_heads;
     j.d = (size_t)n->opt.attention.head_dim;
     j.group = j.hq / (size_t)n->opt.attention.num_kv_heads;
-    j.qs = j.hq * j.d;
-    j.kvs = (size_t)n->opt.attention.num_kv_heads * j.d;
+    j.qs = (size_t)x->tensors[n->in[0]].dims[1];
+    j.ks = (size_t)x->tensors[n->in[1]].dims[1];
+    j.vs = (size_t)x->tensors[n->in[2]].dims[1];
+    j.os = j.hq * j.d;
     j.scale = n->opt.attention.scale;
     j.causal = n->opt.attention.causal;
     j.q_per_seq = x->tensors[n->in[0]].dims[0] == TR_DIM_SEQUENCES;
-    j.q = tr_exec_data(x, n->in[0]);
-    j.k = tr_exec_data(x, n->in[1]);
-    j.v = tr_exec_data(x, n->in[2]);
+    j.q = (const float *)tr_exec_data(x, n->in[0]) + n->opt.attention.q_column;
+    j.k = (const float *)tr_exec_data(x, n->in[1]) + n->opt.attention.k_column;
+    j.v = (const float *)tr_exec_data(x, n->in[2]) + n->opt.attention.v_column;
     j.out = tr_exec_data(x, n->out);
     j.p = x->scratch;
     j.p_stride = att_scratch_bytes(n, &x->dims) / sizeof(float);
