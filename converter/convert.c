@@ -19,6 +19,7 @@ tr_convert_options tr_convert_options_default(void)
     tr_convert_options o;
     memset(&o, 0, sizeof o);
     o.dtype = TR_CONVERT_INT8;
+    o.attention_bf16 = 1;
     return o;
 }
 

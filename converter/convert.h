@@ -31,6 +31,9 @@ typedef struct tr_convert_options {
      * beat per-token int8 on the checkpoints measured (see
      * tests/test_qwen_int8.c) */
     int smooth;
+    /* int8 models: 1 (default) lets attention products run in bfloat16
+     * where the CPU has them (ATTENTION options.bf16), 0 keeps them f32 */
+    int attention_bf16;
 } tr_convert_options;
 
 tr_convert_options tr_convert_options_default(void);

@@ -503,6 +503,64 @@ static void test_sets_rowwise_vs_ref(void **state)
     free(x), free(want), free(got);
 }
 
+/* The sets with bfloat16 attention products against their reference
+ * (tr_f32_attention_bf16__ref: q, k, v and exp(s - max) rounded to bf16, the
+ * rest float / double). Products are exact and summed in float here, in
+ * double there; the kernel's exp may differ from the reference's in the last
+ * float bit, which can move one probability to the neighbouring bf16 value
+ * (2^-8 relative): hence 2e-3 of the output scale, not 1e-5. Also with a
+ * cached prefix (past > 0) as decoders call it. */
+static void test_sets_attention_bf16_vs_ref(void **state)
+{
+    (void)state;
+    const size_t lens[] = {1, 2, 3, 5, 13, 17, 33, 64, 97};
+    const size_t ds[] = {1, 3, 8, 15, 16, 17, 32, 33, 64, 100, 128};
+    const size_t pasts[] = {0, 7};
+    size_t sets = 0;
+    for (size_t ks = 0; ks < tr_kernels_count(); ks++)
+        sets += tr_kernels_at(ks)->f32_attention_bf16 != NULL;
+    if (sets == 0) {
+        printf("SKIPPED: no kernel set with bf16 attention on this CPU (needs AVX512_BF16)\n");
+        skip();
+    }
+    for (size_t li = 0; li < COUNT(lens); li++)
+        for (size_t di = 0; di < COUNT(ds); di++)
+            for (size_t pi = 0; pi < COUNT(pasts); pi++)
+                for (int causal = 0; causal < 2; causal++) {
+                    const size_t len = lens[li], d = ds[di], past = pasts[pi], st = d + 5;
+                    const size_t nk = past + len;
+                    float *q = malloc(len * st * 4), *k = malloc(nk * st * 4), *v = malloc(nk * st * 4);
+                    float *want = malloc(len * st * 4), *got = malloc(len * st * 4);
+                    const size_t pn = tr_attention_scratch_floats(nk, d);
+                    float *p = malloc(pn * sizeof(float));
+                    for (size_t i = 0; i < len * st; i++) q[i] = frand() * 2.0f;
+                    for (size_t i = 0; i < nk * st; i++) k[i] = frand() * 2.0f, v[i] = frand();
+                    const float scale = 1.0f / sqrtf((float)d);
+                    tr_f32_attention_bf16__ref(len, past, d, q, st, k, st, v, st, scale, causal,
+                                               want, st, p);
+                    for (size_t ks = 0; ks < tr_kernels_count(); ks++) {
+                        const tr_kernels *kn = tr_kernels_at(ks);
+                        if (kn->f32_attention_bf16 == NULL)
+                            continue;
+                        for (size_t i = 0; i < len * st; i++) got[i] = -777.0f;
+                        memset(p, 0xff, pn * sizeof(float));
+                        kn->f32_attention_bf16(len, past, d, q, st, k, st, v, st, scale, causal,
+                                               got, st, p);
+                        for (size_t i = 0; i < len; i++)
+                            for (size_t c = 0; c < st; c++) {
+                                const double w = c < d ? want[i * st + c] : -777.0;
+                                const double g = got[i * st + c];
+                                if (c < d ? !(fabs(g - w) <= 2e-3) : g != w)
+                                    fail_msg("%s bf16 attention len %zu past %zu d %zu causal %d "
+                                             "[%zu,%zu]: %.9g vs %.9g",
+                                             kn->name, len, past, d, causal, i, c, g, w);
+                            }
+                    }
+                    free(q), free(k), free(v), free(want), free(got), free(p);
+                }
+    printf("bf16 attention: %zu kernel set(s) checked against the bf16 reference\n", sets);
+}
+
 static void test_sets_attention_vs_ref(void **state)
 {
     (void)state;
@@ -673,6 +731,7 @@ int main(void)
         cmocka_unit_test(test_sets_f32_gemm_vs_ref),
         cmocka_unit_test(test_sets_rowwise_vs_ref),
         cmocka_unit_test(test_sets_attention_vs_ref),
+        cmocka_unit_test(test_sets_attention_bf16_vs_ref),
         cmocka_unit_test(test_sets_attention_past_vs_ref),
         cmocka_unit_test(test_vector_math),
         cmocka_unit_test(test_select_env),

@@ -274,6 +274,7 @@ static int32_t layer(tr_arch_ctx *c, const tr_bert_cfg *b, const char *p, int32_
     att.opt.attention.head_dim = d;
     att.opt.attention.scale = (float)(1.0 / sqrt((double)d));
     att.opt.attention.causal = false;
+    att.opt.attention.bf16 = q8 && c->opt->attention_bf16;
     int32_t a = att.out < 0 ? -1 : tr_ir_op(ir, &att);
     snprintf(name, sizeof name, "%s.attention.output.dense", p);
     int32_t o = a < 0 ? -1 : fc(c, a, R, name, H, H, q8, TR_ACT_NONE);

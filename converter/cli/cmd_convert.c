@@ -6,7 +6,7 @@
 
 enum { OPT_OUT = 1, OPT_DTYPE, OPT_NAME, OPT_MAXLEN, OPT_QUIET, OPT_HELP, OPT_TEMPLATE,
        OPT_TEMPLATE_FILE, OPT_INSTRUCTION, OPT_SCORE_TOKENS, OPT_TRUNCATION, OPT_KEEP_F32,
-       OPT_SMOOTH };
+       OPT_SMOOTH, OPT_ATTENTION };
 
 static const tr_cli_opt opts[] = {
     {"-o", 1, OPT_OUT},          {"--output", 1, OPT_OUT},   {"--dtype", 1, OPT_DTYPE},
@@ -15,7 +15,7 @@ static const tr_cli_opt opts[] = {
     {"--template", 1, OPT_TEMPLATE},       {"--template-file", 1, OPT_TEMPLATE_FILE},
     {"--instruction", 1, OPT_INSTRUCTION}, {"--score-tokens", 1, OPT_SCORE_TOKENS},
     {"--truncation", 1, OPT_TRUNCATION},   {"--keep-f32", 1, OPT_KEEP_F32},
-    {"--smooth", 0, OPT_SMOOTH},
+    {"--smooth", 0, OPT_SMOOTH},           {"--attention", 1, OPT_ATTENTION},
     {NULL, 0, 0},
 };
 
@@ -81,6 +81,14 @@ int tr_cli_convert(int argc, char **argv)
             break;
         case OPT_SMOOTH:
             o.smooth = 1;
+            break;
+        case OPT_ATTENTION:
+            if (strcmp(v, "f32") == 0)
+                o.attention_bf16 = 0;
+            else if (strcmp(v, "bf16") == 0)
+                o.attention_bf16 = 1;
+            else
+                return tr_cli_error("convert: --attention must be bf16 or f32, got '%s'", v);
             break;
         case OPT_HELP:
             tr_cli_usage(stdout);

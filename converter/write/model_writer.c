@@ -84,6 +84,8 @@ static tr_fbn *build_operator(tr_fbb *b, const tr_node *n)
             tr_fbt_i32(opt, F_ATT_K_COLUMN, n->opt.attention.k_column);
         if (n->opt.attention.v_column != 0)
             tr_fbt_i32(opt, F_ATT_V_COLUMN, n->opt.attention.v_column);
+        if (n->opt.attention.bf16)
+            tr_fbt_u8(opt, F_ATT_BF16, 1);
         break;
     case TR_OP_GATHER_ROWS:
         type = TR_OPT_GATHER_ROWS;

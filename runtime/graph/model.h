@@ -54,6 +54,7 @@ typedef struct tr_node {
             int32_t rel_buckets, rel_max_distance;
             bool rel_bidirectional;
             int32_t q_column, k_column, v_column; /* in the inputs' rows */
+            bool bf16; /* bfloat16 products allowed */
         } attention;
         struct { uint8_t pick; int32_t index; } gather;
         struct { uint8_t activation; } act;

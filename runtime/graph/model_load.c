@@ -168,7 +168,7 @@ bool tr_model_node(const tinyrank_model *m, uint32_t i, tr_node *n)
         return ok;
     }
     case TR_OPT_ATTENTION: {
-        uint8_t causal, cache, bidir = 1;
+        uint8_t causal, cache, bidir = 1, bf16;
         tr_fb_table rel;
         bool ok = tr_fb_i32(&opt, F_ATT_NUM_HEADS, 0, &n->opt.attention.num_heads) &&
                   tr_fb_i32(&opt, F_ATT_NUM_KV_HEADS, 0, &n->opt.attention.num_kv_heads) &&
@@ -178,13 +178,15 @@ bool tr_model_node(const tinyrank_model *m, uint32_t i, tr_node *n)
                   tr_fb_table_field(&opt, F_ATT_RELATIVE, &rel, &n->opt.attention.relative) &&
                   tr_fb_i32(&opt, F_ATT_Q_COLUMN, 0, &n->opt.attention.q_column) &&
                   tr_fb_i32(&opt, F_ATT_K_COLUMN, 0, &n->opt.attention.k_column) &&
-                  tr_fb_i32(&opt, F_ATT_V_COLUMN, 0, &n->opt.attention.v_column);
+                  tr_fb_i32(&opt, F_ATT_V_COLUMN, 0, &n->opt.attention.v_column) &&
+                  tr_fb_u8(&opt, F_ATT_BF16, 0, &bf16);
         if (ok && n->opt.attention.relative)
             ok = tr_fb_i32(&rel, F_RELBIAS_NUM_BUCKETS, 32, &n->opt.attention.rel_buckets) &&
                  tr_fb_i32(&rel, F_RELBIAS_MAX_DISTANCE, 128, &n->opt.attention.rel_max_distance) &&
                  tr_fb_u8(&rel, F_RELBIAS_BIDIRECTIONAL, 1, &bidir);
         n->opt.attention.causal = causal != 0;
         n->opt.attention.cache = cache != 0;
+        n->opt.attention.bf16 = bf16 != 0;
         n->opt.attention.rel_bidirectional = bidir != 0;
         return ok;
     }

@@ -1,6 +1,7 @@
 /* dispatch.c - picks the kernels for this CPU at run time.
  * Sets, from the most portable to the fastest: "ref" (any CPU), "avx2"
- * (AVX2 + FMA) and "avx512vnni" (AVX-512 F/BW/VL + VNNI). Each SIMD set is
+ * (AVX2 + FMA), "avx512vnni" (AVX-512 F/BW/VL + VNNI) and "avx512bf16" (the
+ * same with bfloat16 attention products for models that allow them). Each SIMD set is
  * chosen only when CPUID and the OS (XCR0) both allow it, and each is tested
  * against the reference (tests/test_kernels.c). The environment variable
  * TINYRANK_KERNELS=ref|avx2|avx512vnni caps the choice (for tests and A/B
@@ -83,6 +84,22 @@ static const tr_kernels k_avx512vnni = {
     .f32_add = tr_f32_add__avx512,
     .f32_glu = tr_f32_glu__avx512,
 };
+
+/* avx512vnni plus bfloat16 attention products (AVX512_BF16: Zen 4/5,
+ * Cooper Lake, Sapphire Rapids) for the models that allow them */
+static const tr_kernels k_avx512bf16 = {
+    .name = "avx512bf16",
+    .f32_gemm = tr_f32_gemm_ukernel_4x4__avx512,
+    .qu8_quantize_rows = tr_qu8_quantize_rows__avx512,
+    .qu8s8_gemm = tr_qu8s8_gemm_ukernel_6x64__avx512vnni,
+    .f32_layernorm = tr_f32_layernorm__avx512,
+    .f32_rmsnorm = tr_f32_rmsnorm__avx512,
+    .f32_activation = tr_f32_activation__avx512,
+    .f32_attention = tr_f32_attention__avx512,
+    .f32_add = tr_f32_add__avx512,
+    .f32_glu = tr_f32_glu__avx512,
+    .f32_attention_bf16 = tr_f32_attention_bf16__avx512,
+};
 #endif
 
 #if defined(TR_HAVE_ARM)
@@ -159,6 +176,7 @@ static const tr_kernel_entry k_all[] = {
 #if defined(TR_HAVE_X86)
     {&k_avx2, TR_X86_AVX2_FMA},
     {&k_avx512vnni, TR_X86_AVX512_VNNI},
+    {&k_avx512bf16, TR_X86_AVX512_VNNI | TR_X86_AVX512_BF16},
 #endif
 #if defined(TR_HAVE_ARM)
     {&k_neondot, TR_ARM_DOTPROD},

@@ -71,6 +71,14 @@ typedef struct tr_kernels {
                           const float *k,
                           size_t k_stride, const float *v, size_t v_stride, float scale, int causal,
                           float *out, size_t out_stride, float *scratch);
+    /* The same attention where the model allows bfloat16 products
+     * (ATTENTION options.bf16; numerics: tr_f32_attention_bf16__ref). NULL
+     * in a set whose CPU has no bf16 dot product: the op then runs
+     * f32_attention, which is only more exact. */
+    void (*f32_attention_bf16)(size_t len, size_t past, size_t d, const float *q,
+                               size_t q_stride, const float *k, size_t k_stride, const float *v,
+                               size_t v_stride, float scale, int causal, float *out,
+                               size_t out_stride, float *scratch);
 } tr_kernels;
 
 /* The kernels this CPU runs best (this build: the reference kernels). */
@@ -106,17 +114,19 @@ static inline size_t tr_n16k4_index(size_t n, size_t k, size_t K)
 {
     return ((n / 16) * (tr_round_up(K, 4) / 4) + k / 4) * 64 + (n % 16) * 4 + k % 4;
 }
-/* Scratch of f32_attention, the maximum over every kernel set (so that the
- * planner need not know which set runs): K^T [d][lp], scores of up to
- * TR_ATTENTION_MAX_ROWS query rows [lp] and those rows transposed [d], with
- * lp = len rounded up to TR_ATTENTION_KEY_ROUND. */
+/* Scratch of f32_attention and f32_attention_bf16, the maximum over every
+ * kernel set (so that the planner need not know which set runs). f32: K^T
+ * [d][lp], scores of up to TR_ATTENTION_MAX_ROWS query rows [lp] and those
+ * rows transposed [d]; bf16 (attention_bf16_avx512.c): K^T and V in pairs
+ * (about d lp), scores [lp][12], probabilities in pairs [12][lp / 2] and
+ * queries [12][d / 2]; lp = len rounded up to TR_ATTENTION_KEY_ROUND. */
 #define TR_ATTENTION_MAX_ROWS 16
 #define TR_ATTENTION_KEY_ROUND 16
 static inline size_t tr_attention_scratch_floats(size_t len, size_t d)
 {
     const size_t lp = (len + TR_ATTENTION_KEY_ROUND - 1) / TR_ATTENTION_KEY_ROUND *
                       TR_ATTENTION_KEY_ROUND;
-    return lp * (d + TR_ATTENTION_MAX_ROWS) + TR_ATTENTION_MAX_ROWS * d;
+    return lp * (d + 2 * TR_ATTENTION_MAX_ROWS) + TR_ATTENTION_MAX_ROWS * (d + 2);
 }
 /* The scale, its reciprocal and the zero point of a row whose minimum is
  * lo <= 0 and maximum hi >= 0, as tr_qu8_quantize_rows defines them. Every
@@ -144,6 +154,15 @@ static inline size_t tr_qu8_row_bytes(size_t k)
 }
 
 void tr_f32_activation__ref(int act, size_t n, const float *x, float *y);
+/* Attention with q, k, v and the unnormalized probabilities rounded to
+ * bfloat16 (nearest even) and the softmax in float: what the bf16 kernels
+ * compute, in double sums. */
+void tr_f32_attention_bf16__ref(size_t len, size_t past, size_t d, const float *q,
+                                size_t q_stride, const float *k, size_t k_stride, const float *v,
+                                size_t v_stride, float scale, int causal, float *out,
+                                size_t out_stride, float *scratch);
+/* x rounded to the nearest bfloat16 (ties to even), as a float. */
+float tr_f32_round_bf16(float x);
 void tr_f32_add__ref(size_t n, const float *a, const float *b, float *y);
 void tr_f32_glu__ref(int act, size_t n, const float *gate, const float *up, float *y);
 void tr_f32_attention__ref(size_t len, size_t past, size_t d, const float *q, size_t q_stride,

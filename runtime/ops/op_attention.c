@@ -91,8 +91,13 @@ static size_t scratch(const tr_node *n, const tr_tensor *const *in, const tr_ten
     return max->threads * att_scratch_bytes(n, max);
 }
 
+typedef void (*att_fn)(size_t len, size_t past, size_t d, const float *q, size_t q_stride,
+                       const float *k, size_t k_stride, const float *v, size_t v_stride,
+                       float scale, int causal, float *out, size_t out_stride, float *scratch);
+
 typedef struct att_job {
     const tr_exec *x;
+    att_fn fn; /* f32_attention, or f32_attention_bf16 where allowed and present */
     size_t hq, d, group, qs, ks, vs, os, p_stride; /* row strides of q, k, v, out */
     float scale;
     int causal, q_per_seq;
@@ -107,13 +112,13 @@ static void att_task(void *arg, size_t task, size_t thread)
     const size_t s = task / j->hq, h = task % j->hq, kh = h / j->group;
     const size_t a = j->x->seq_start[s], len = j->x->seq_start[s + 1] - a;
     if (j->q_per_seq) { /* one query row (the first token) over all len keys */
-        j->x->k->f32_attention(1, len - 1, j->d, j->q + s * j->qs + h * j->d, j->qs,
+        j->fn(1, len - 1, j->d, j->q + s * j->qs + h * j->d, j->qs,
                                j->k + a * j->ks + kh * j->d, j->ks, j->v + a * j->vs + kh * j->d,
                                j->vs, j->scale, 0, j->out + s * j->os + h * j->d, j->os,
                                j->p + thread * j->p_stride);
         return;
     }
-    j->x->k->f32_attention(len, 0, j->d, j->q + a * j->qs + h * j->d, j->qs,
+    j->fn(len, 0, j->d, j->q + a * j->qs + h * j->d, j->qs,
                            j->k + a * j->ks + kh * j->d, j->ks, j->v + a * j->vs + kh * j->d,
                            j->vs, j->scale, j->causal, j->out + a * j->os + h * j->d, j->os,
                            j->p + thread * j->p_stride);
@@ -132,6 +137,8 @@ static int eval(tr_exec *x, const tr_node *n)
     }
     att_job j;
     j.x = x;
+    j.fn = n->opt.attention.bf16 && x->k->f32_attention_bf16 ? x->k->f32_attention_bf16
+                                                              : x->k->f32_attention;
     j.hq = (size_t)n->opt.attention.num_heads;
     j.d = (size_t)n->opt.attention.head_dim;
     j.group = j.hq / (size_t)n->opt.attention.num_kv_heads;

@@ -1,6 +1,7 @@
 /* attention_ref.c - reference attention of one head over one sequence, and
  * the element-wise activations. Dot products and sums in double. */
 #include <math.h>
+#include <string.h>
 
 #include "format/schema_ids.h"
 #include "kernels/kernels.h"
@@ -59,6 +60,52 @@ void tr_f32_activation__ref(int act, size_t n, const float *x, float *y)
         for (size_t i = 0; i < n; i++)
             y[i] = x[i];
         break;
+    }
+}
+
+float tr_f32_round_bf16(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    if ((u & 0x7f800000u) == 0x7f800000u) /* inf, NaN: keep (NaN stays NaN) */
+        u = (u & 0x7fffffu) ? (u | 0x400000u) & 0xffff0000u : u;
+    else
+        u = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u; /* nearest, ties to even */
+    memcpy(&x, &u, 4);
+    return x;
+}
+
+/* p: the kernel scratch; past + len floats of it hold one row of scores. */
+void tr_f32_attention_bf16__ref(size_t len, size_t past, size_t d, const float *q,
+                                size_t q_stride, const float *k, size_t k_stride, const float *v,
+                                size_t v_stride, float scale, int causal, float *out,
+                                size_t out_stride, float *p)
+{
+    for (size_t i = 0; i < len; i++) {
+        const float *qi = q + i * q_stride;
+        const size_t end = causal ? past + i + 1 : past + len;
+        float mx = -INFINITY;
+        for (size_t j = 0; j < end; j++) {
+            const float *kj = k + j * k_stride;
+            double dot = 0.0;
+            for (size_t c = 0; c < d; c++)
+                dot += (double)tr_f32_round_bf16(qi[c]) * tr_f32_round_bf16(kj[c]);
+            p[j] = (float)dot * scale;
+            mx = p[j] > mx ? p[j] : mx;
+        }
+        double sum = 0.0;
+        for (size_t j = 0; j < end; j++) {
+            p[j] = (float)exp((double)p[j] - mx);
+            sum += p[j];
+        }
+        const float inv = (float)(1.0 / sum);
+        float *oi = out + i * out_stride;
+        for (size_t c = 0; c < d; c++) {
+            double acc = 0.0;
+            for (size_t j = 0; j < end; j++)
+                acc += (double)tr_f32_round_bf16(p[j]) * tr_f32_round_bf16(v[j * v_stride + c]);
+            oi[c] = (float)acc * inv;
+        }
     }
 }
 

@@ -13,7 +13,9 @@
 enum {
     TR_X86_AVX2_FMA = 1u << 0,   /* AVX2 + FMA, YMM state */
     TR_X86_AVX512_VNNI = 1u << 1, /* AVX-512 F/BW/VL + VNNI, ZMM + opmask state */
-    TR_X86_AVX_VNNI = 1u << 2     /* VEX vpdpbusd on ymm (informational) */
+    TR_X86_AVX_VNNI = 1u << 2,    /* VEX vpdpbusd on ymm (informational) */
+    TR_X86_AVX512_BF16 = 1u << 8, /* vdpbf16ps (with AVX-512 state) */
+    TR_X86_AMX_INT8 = 1u << 9     /* AMX-TILE + AMX-INT8, XTILECFG/XTILEDATA state, Linux permission */
 };
 unsigned tr_x86_cpu_features(void);
 
@@ -25,6 +27,20 @@ void tr_qu8s8_gemm_ukernel_6x64__avx512vnni(size_t M, size_t N, size_t K, const 
                                              const float *bias, float *C, size_t ldc);
 void tr_qu8_quantize_rows__avx512(size_t M, size_t K, const float *A, size_t lda, uint8_t *Q,
                                   size_t ldq, float *scale, int32_t *zp);
+
+/* AMX-INT8 (qu8s8_gemm_amx.c): the tdpbusd kernel alone (any M), and the
+ * "amx" set's entry, which sends M < 16 to the VNNI kernel. Call only when
+ * tr_x86_cpu_features() has TR_X86_AMX_INT8 (it asks Linux for the tile
+ * data permission). */
+void tr_qu8s8_gemm_ukernel_32x32__amx(size_t M, size_t N, size_t K, const uint8_t *Q,
+                                      size_t ldq, const float *a_scale, const int32_t *a_zp,
+                                      const int8_t *W, const float *w_scale,
+                                      const int32_t *w_sum, const float *bias, float *C,
+                                      size_t ldc);
+void tr_qu8s8_gemm__amx(size_t M, size_t N, size_t K, const uint8_t *Q, size_t ldq,
+                        const float *a_scale, const int32_t *a_zp, const int8_t *W,
+                        const float *w_scale, const int32_t *w_sum, const float *bias, float *C,
+                        size_t ldc);
 
 /* AVX2: the same GEMM with 16-bit widening (vpmaddwd is exact where
  * vpmaddubsw would saturate). */
@@ -57,6 +73,11 @@ void tr_qu8_quantize_rows__avx2(size_t M, size_t K, const float *A, size_t lda, 
     void tr_f32_verf__##sfx(size_t n, const float *x, float *y);                                  \
     void tr_f32_vtanh__##sfx(size_t n, const float *x, float *y);
 TR_X86_F32_DECLARE(4x4, avx512)
+/* attention with bfloat16 products (attention_bf16_avx512.c) */
+void tr_f32_attention_bf16__avx512(size_t len, size_t past, size_t d, const float *q,
+                                   size_t q_stride, const float *k, size_t k_stride,
+                                   const float *v, size_t v_stride, float scale, int causal,
+                                   float *out, size_t out_stride, float *scratch);
 TR_X86_F32_DECLARE(2x4, avx2)
 
 #endif
