@@ -357,6 +357,7 @@ static int32_t layer(tr_arch_ctx *c, int32_t x, int64_t l, const tr_qwen_cfg *q)
     att.opt.attention.scale = (float)(1.0 / sqrt((double)d));
     att.opt.attention.causal = true;
     att.opt.attention.cache = true;
+    att.opt.attention.bf16 = c->opt->dtype == TR_CONVERT_INT8 && c->opt->attention_bf16;
     int32_t a = att.out < 0 ? -1 : tr_ir_op(ir, &att);
     snprintf(name, sizeof name, "%s.self_attn.o_proj", p);
     int32_t o = a < 0 ? -1 : linear(c, a, name, H, qw, false, q->q8_o, NULL);

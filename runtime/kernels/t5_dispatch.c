@@ -8,9 +8,11 @@
 tr_f32_attention_relbias_fn tr_f32_attention_relbias_for(const char *kernel_set_name)
 {
 #if defined(__x86_64__) || defined(_M_X64)
-    if (strcmp(kernel_set_name, "avx512vnni") == 0)
+    /* every AVX-512 set ("avx512vnni", "avx512bf16") and "amx" (whose CPUs
+     * all have AVX-512); then the AVX2 ones ("avx2", "avxvnni") */
+    if (strncmp(kernel_set_name, "avx512", 6) == 0 || strcmp(kernel_set_name, "amx") == 0)
         return tr_f32_attention_relbias__avx512;
-    if (strcmp(kernel_set_name, "avx2") == 0)
+    if (strncmp(kernel_set_name, "avx", 3) == 0)
         return tr_f32_attention_relbias__avx2;
 #else
     (void)kernel_set_name;

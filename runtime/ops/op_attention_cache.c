@@ -69,6 +69,10 @@ int tr_attention_cache_store(tr_exec *x, const tr_node *n)
 
 typedef struct cache_job {
     const tr_exec *x;
+    /* f32_attention, or f32_attention_bf16 where the model allows it */
+    void (*fn)(size_t len, size_t past, size_t d, const float *q, size_t q_stride, const float *k,
+               size_t k_stride, const float *v, size_t v_stride, float scale, int causal,
+               float *out, size_t out_stride, float *scratch);
     size_t hq, hkv, d, group, qs, kvs, past, stride;
     float scale;
     const float *q, *k, *v, *ck, *cv;
@@ -97,14 +101,16 @@ static void cache_task(void *arg, size_t task, size_t thread)
     gather_head(j->ck, j->k + a * j->kvs, j->past, len, j->kvs, kh * j->d, j->d, ks);
     gather_head(j->cv, j->v + a * j->kvs, j->past, len, j->kvs, kh * j->d, j->d, vs);
     for (size_t h = kh * j->group; h < (kh + 1) * j->group; h++)
-        j->x->k->f32_attention(len, j->past, j->d, j->q + a * j->qs + h * j->d, j->qs, ks, j->d, vs,
-                               j->d, j->scale, 1, j->out + a * j->qs + h * j->d, j->qs, base);
+        j->fn(len, j->past, j->d, j->q + a * j->qs + h * j->d, j->qs, ks, j->d, vs, j->d, j->scale,
+              1, j->out + a * j->qs + h * j->d, j->qs, base);
 }
 
 int tr_attention_cache_eval(tr_exec *x, const tr_node *n)
 {
     cache_job j;
     j.x = x;
+    j.fn = n->opt.attention.bf16 && x->k->f32_attention_bf16 ? x->k->f32_attention_bf16
+                                                              : x->k->f32_attention;
     j.hq = (size_t)n->opt.attention.num_heads;
     j.hkv = (size_t)n->opt.attention.num_kv_heads;
     j.d = (size_t)n->opt.attention.head_dim;
