@@ -153,8 +153,8 @@ static int col_absmax(tr_arch_ctx *c, const char *name, int64_t n, int64_t k, fl
 
 /* A Linear layer of the checkpoint: "<prefix>.weight" [n, k], bias optional;
  * input channel j scaled by s[j] (NULL: 1). */
-static int32_t linear(tr_arch_ctx *c, int32_t x, const char *prefix, int64_t n, int64_t k,
-                      bool bias, bool q8, const float *s)
+static int32_t linear(tr_arch_ctx *c, int32_t x, int32_t rows, const char *prefix, int64_t n,
+                      int64_t k, bool bias, bool q8, const float *s)
 {
     char name[256];
     const int64_t wshape[2] = {n, k}, bshape[1] = {n};
@@ -172,7 +172,7 @@ static int32_t linear(tr_arch_ctx *c, int32_t x, const char *prefix, int64_t n, 
             return -1;
     }
     snprintf(name, sizeof name, "%s:out", prefix);
-    return w < 0 ? -1 : fc_with(c, x, TR_DIM_TOKENS, name, w, b, n);
+    return w < 0 ? -1 : fc_with(c, x, rows, name, w, b, n);
 }
 
 /* RMSNorm; with s, gamma[j] /= s[j] (the smoothing of the next matrices). */
@@ -196,27 +196,28 @@ static int32_t rmsnorm(tr_arch_ctx *c, int32_t x, int32_t rows, int64_t width, c
     return op.out < 0 ? -1 : tr_ir_op(c->ir, &op);
 }
 
-static int32_t rope(tr_arch_ctx *c, int32_t x, const tr_qwen_cfg *q, int64_t heads, const char *name)
+static int32_t rope(tr_arch_ctx *c, int32_t x, int32_t rows, const tr_qwen_cfg *q, int64_t heads,
+                    const char *name)
 {
     tr_node op = {.code = TR_OP_ROPE, .n_in = 2, .in = {x, c->ir->position_ids, -1, -1, -1, -1}};
-    op.out = act2d(c->ir, name, TR_DIM_TOKENS, heads * q->head_dim);
+    op.out = act2d(c->ir, name, rows, heads * q->head_dim);
     op.opt.rope.num_heads = (int32_t)heads;
     op.opt.rope.head_dim = (int32_t)q->head_dim;
     op.opt.rope.theta = (float)q->theta;
     return op.out < 0 ? -1 : tr_ir_op(c->ir, &op);
 }
 
-static int32_t add(tr_arch_ctx *c, int32_t a, int32_t b, const char *name, int64_t h)
+static int32_t add(tr_arch_ctx *c, int32_t a, int32_t b, const char *name, int32_t rows, int64_t h)
 {
     tr_node op = {.code = TR_OP_ADD, .n_in = 2, .in = {a, b, -1, -1, -1, -1}};
-    op.out = act2d(c->ir, name, TR_DIM_TOKENS, h);
+    op.out = act2d(c->ir, name, rows, h);
     return op.out < 0 ? -1 : tr_ir_op(c->ir, &op);
 }
 
 /* gate_proj and up_proj stacked into one [2F, H] weight: GLU reads gate
  * outputs from columns [0, F) and up outputs from [F, 2F). */
-static int32_t gate_up(tr_arch_ctx *c, int32_t x, const char *p, const tr_qwen_cfg *q,
-                       const float *s_in, const float *s_down)
+static int32_t gate_up(tr_arch_ctx *c, int32_t x, int32_t rows, const char *p,
+                       const tr_qwen_cfg *q, const float *s_in, const float *s_down)
 {
     char name[256];
     const int64_t F = q->inter, H = q->hidden, shape[2] = {F, H}, fused[2] = {2 * F, H};
@@ -244,12 +245,12 @@ static int32_t gate_up(tr_arch_ctx *c, int32_t x, const char *p, const tr_qwen_c
     int32_t wt = tr_arch_constant_from(c, name, 2, fused, w,
                                        q->q8_gate_up ? TR_ARCH_I8_PACKED : TR_ARCH_F32);
     snprintf(name, sizeof name, "%s.mlp.gate_up_proj:out", p);
-    int32_t gu = wt < 0 ? -1 : fc_with(c, x, TR_DIM_TOKENS, name, wt, -1, 2 * F);
+    int32_t gu = wt < 0 ? -1 : fc_with(c, x, rows, name, wt, -1, 2 * F);
     if (gu < 0)
         return -1;
     snprintf(name, sizeof name, "%s.mlp.glu:out", p);
     tr_node op = {.code = TR_OP_GLU, .n_in = 1, .in = {gu, -1, -1, -1, -1, -1}};
-    op.out = act2d(c->ir, name, TR_DIM_TOKENS, F);
+    op.out = act2d(c->ir, name, rows, F);
     op.opt.glu.activation = TR_ACT_SILU;
     return op.out < 0 ? -1 : tr_ir_op(c->ir, &op);
 }
@@ -306,51 +307,73 @@ static int smooth_layer(tr_arch_ctx *c, const tr_qwen_cfg *q, int64_t l, const c
     return rc;
 }
 
-/* One decoder layer; returns its output (named "model.layers.<l>:out"). */
-static int32_t layer(tr_arch_ctx *c, int32_t x, int64_t l, const tr_qwen_cfg *q)
+/* One row per sequence, its last token's: [SEQUENCES, width]. */
+static int32_t last_rows(tr_arch_ctx *c, int32_t x, int64_t width, const char *name)
+{
+    tr_node g = {.code = TR_OP_GATHER_ROWS, .n_in = 1, .in = {x, -1, -1, -1, -1, -1}};
+    g.out = act2d(c->ir, name, TR_DIM_SEQUENCES, width);
+    g.opt.gather.pick = TR_PICK_LAST;
+    return g.out < 0 ? -1 : tr_ir_op(c->ir, &g);
+}
+
+/* One decoder layer; returns its output (named "model.layers.<l>:out").
+ * The score reads only the last token's output of the last layer, and
+ * there (last) nothing else depends on the other tokens' queries: the
+ * layer's queries, attention output, MLP and residuals run on each
+ * sequence's last row ([SEQUENCES, ...]); keys and values (and the prefix
+ * caches) still come from every token. */
+static int32_t layer(tr_arch_ctx *c, int32_t x, int64_t l, const tr_qwen_cfg *q, bool last)
 {
     tr_ir *ir = c->ir;
     char p[128], name[256];
     const int64_t H = q->hidden, d = q->head_dim, qw = q->heads * d, kvw = q->kv_heads * d;
+    const int32_t T = TR_DIM_TOKENS, R = last ? TR_DIM_SEQUENCES : TR_DIM_TOKENS;
     snprintf(p, sizeof p, "model.layers.%lld", (long long)l);
     float *s_attn = NULL, *s_mlp = NULL, *s_down = NULL;
     if (q->smooth != NULL && smooth_layer(c, q, l, p, &s_attn, &s_mlp, &s_down) != 0)
         return -1;
     int32_t out = -1;
     snprintf(name, sizeof name, "%s.input_layernorm.weight", p);
-    int32_t h = rmsnorm(c, x, TR_DIM_TOKENS, H, name, 0, q->eps, s_attn);
+    int32_t h = rmsnorm(c, x, T, H, name, 0, q->eps, s_attn);
+    int32_t hq = h, xr = x; /* the rows that get queries, and their residual */
+    if (last) {
+        snprintf(name, sizeof name, "%s:last_rows", p);
+        hq = h < 0 ? -1 : last_rows(c, h, H, name);
+        snprintf(name, sizeof name, "%s:last_residual", p);
+        xr = hq < 0 ? -1 : last_rows(c, x, H, name);
+    }
     snprintf(name, sizeof name, "%s.self_attn.q_proj", p);
-    int32_t qt = h < 0 ? -1 : linear(c, h, name, qw, H, q->qkv_bias, q->q8_q, s_attn);
+    int32_t qt = xr < 0 ? -1 : linear(c, hq, R, name, qw, H, q->qkv_bias, q->q8_q, s_attn);
     snprintf(name, sizeof name, "%s.self_attn.k_proj", p);
-    int32_t kt = qt < 0 ? -1 : linear(c, h, name, kvw, H, q->qkv_bias, q->q8_k, s_attn);
+    int32_t kt = qt < 0 ? -1 : linear(c, h, T, name, kvw, H, q->qkv_bias, q->q8_k, s_attn);
     snprintf(name, sizeof name, "%s.self_attn.v_proj", p);
-    int32_t vt = kt < 0 ? -1 : linear(c, h, name, kvw, H, q->qkv_bias, q->q8_v, s_attn);
+    int32_t vt = kt < 0 ? -1 : linear(c, h, T, name, kvw, H, q->qkv_bias, q->q8_v, s_attn);
     if (vt < 0)
         goto done;
     if (q->qwen3) {
         snprintf(name, sizeof name, "%s.self_attn.q_norm.weight", p);
-        qt = rmsnorm(c, qt, TR_DIM_TOKENS, qw, name, d, q->eps, NULL);
+        qt = rmsnorm(c, qt, R, qw, name, d, q->eps, NULL);
         snprintf(name, sizeof name, "%s.self_attn.k_norm.weight", p);
-        kt = qt < 0 ? -1 : rmsnorm(c, kt, TR_DIM_TOKENS, kvw, name, d, q->eps, NULL);
+        kt = qt < 0 ? -1 : rmsnorm(c, kt, T, kvw, name, d, q->eps, NULL);
         if (kt < 0)
             goto done;
     }
     snprintf(name, sizeof name, "%s.self_attn:q_rope", p);
-    qt = rope(c, qt, q, q->heads, name);
+    qt = rope(c, qt, R, q, q->heads, name);
     snprintf(name, sizeof name, "%s.self_attn:k_rope", p);
-    kt = qt < 0 ? -1 : rope(c, kt, q, q->kv_heads, name);
+    kt = qt < 0 ? -1 : rope(c, kt, T, q, q->kv_heads, name);
     /* the prefix caches: keys after RoPE, values */
     snprintf(name, sizeof name, "%s.self_attn:cache_k", p);
-    int32_t ck = kt < 0 ? -1 : act2d(ir, name, TR_DIM_TOKENS, kvw);
+    int32_t ck = kt < 0 ? -1 : act2d(ir, name, T, kvw);
     snprintf(name, sizeof name, "%s.self_attn:cache_v", p);
-    int32_t cv = ck < 0 ? -1 : act2d(ir, name, TR_DIM_TOKENS, kvw);
+    int32_t cv = ck < 0 ? -1 : act2d(ir, name, T, kvw);
     if (cv < 0)
         goto done;
     ir->tensors[ck].kind = TR_TK_PERSISTENT;
     ir->tensors[cv].kind = TR_TK_PERSISTENT;
     snprintf(name, sizeof name, "%s.self_attn:out", p);
     tr_node att = {.code = TR_OP_ATTENTION, .n_in = 6, .in = {qt, kt, vt, -1, ck, cv}};
-    att.out = act2d(ir, name, TR_DIM_TOKENS, qw);
+    att.out = act2d(ir, name, R, qw);
     att.opt.attention.num_heads = (int32_t)q->heads;
     att.opt.attention.num_kv_heads = (int32_t)q->kv_heads;
     att.opt.attention.head_dim = (int32_t)d;
@@ -360,16 +383,16 @@ static int32_t layer(tr_arch_ctx *c, int32_t x, int64_t l, const tr_qwen_cfg *q)
     att.opt.attention.bf16 = c->opt->dtype == TR_CONVERT_INT8 && c->opt->attention_bf16;
     int32_t a = att.out < 0 ? -1 : tr_ir_op(ir, &att);
     snprintf(name, sizeof name, "%s.self_attn.o_proj", p);
-    int32_t o = a < 0 ? -1 : linear(c, a, name, H, qw, false, q->q8_o, NULL);
+    int32_t o = a < 0 ? -1 : linear(c, a, R, name, H, qw, false, q->q8_o, NULL);
     snprintf(name, sizeof name, "%s:attn_residual", p);
-    int32_t x1 = o < 0 ? -1 : add(c, x, o, name, H);
+    int32_t x1 = o < 0 ? -1 : add(c, xr, o, name, R, H);
     snprintf(name, sizeof name, "%s.post_attention_layernorm.weight", p);
-    int32_t h2 = x1 < 0 ? -1 : rmsnorm(c, x1, TR_DIM_TOKENS, H, name, 0, q->eps, s_mlp);
-    int32_t g = h2 < 0 ? -1 : gate_up(c, h2, p, q, s_mlp, s_down);
+    int32_t h2 = x1 < 0 ? -1 : rmsnorm(c, x1, R, H, name, 0, q->eps, s_mlp);
+    int32_t g = h2 < 0 ? -1 : gate_up(c, h2, R, p, q, s_mlp, s_down);
     snprintf(name, sizeof name, "%s.mlp.down_proj", p);
-    int32_t dn = g < 0 ? -1 : linear(c, g, name, H, q->inter, false, q->q8_down, s_down);
+    int32_t dn = g < 0 ? -1 : linear(c, g, R, name, H, q->inter, false, q->q8_down, s_down);
     snprintf(name, sizeof name, "%s:out", p);
-    out = dn < 0 ? -1 : add(c, x1, dn, name, H);
+    out = dn < 0 ? -1 : add(c, x1, dn, name, R, H);
 done:
     free(s_attn);
     free(s_mlp);
@@ -459,19 +482,14 @@ int tr_arch_qwen_graph(tr_arch_ctx *c, bool qwen3, const int32_t score_ids[2],
     for (int64_t l = 0; x >= 0 && l < q->layers; l++) {
         if (c->opt->progress)
             fprintf(stderr, "converting layer %lld/%lld\r", (long long)l + 1, (long long)q->layers);
-        x = layer(c, x, l, q);
+        x = layer(c, x, l, q, l == q->layers - 1);
     }
     if (c->opt->progress)
         fprintf(stderr, "\n");
     if (x < 0)
         return ir->oom ? TINYRANK_ERR_INTERNAL : TINYRANK_ERR_INVALID_ARGUMENT;
-    tr_node g = {.code = TR_OP_GATHER_ROWS, .n_in = 1, .in = {x, -1, -1, -1, -1, -1}};
-    g.out = act2d(ir, "last_token", TR_DIM_SEQUENCES, H);
-    g.opt.gather.pick = TR_PICK_LAST;
-    int32_t last = g.out < 0 ? -1 : tr_ir_op(ir, &g);
-    int32_t nrm = last < 0 ? -1
-                           : rmsnorm(c, last, TR_DIM_SEQUENCES, H, "model.norm.weight", 0, q->eps,
-                                     NULL);
+    /* the last layer gave one row per sequence: the last token's */
+    int32_t nrm = rmsnorm(c, x, TR_DIM_SEQUENCES, H, "model.norm.weight", 0, q->eps, NULL);
     ir->output = nrm < 0 ? -1 : fc_with(c, nrm, TR_DIM_SEQUENCES, "score_head:out", head, -1, 2);
     if (ir->output < 0)
         return ir->oom ? TINYRANK_ERR_INTERNAL : TINYRANK_ERR_INVALID_ARGUMENT;

@@ -4,12 +4,14 @@
  * h to key/value head h / (num_heads / num_kv_heads); `causal` lets row i see
  * rows <= i only (decoders).
  *
- * The queries may also be one row per sequence ([SEQUENCES, ...], non-causal
- * only): the first token's query of each sequence against all its keys. An
- * encoder scored from its first token needs nothing else in its last layer,
- * so the converter projects only that row there (bert.c) and the layer's
- * queries, attention, output projection and FFN shrink to one row per
- * sequence; the keys and values still come from every token. */
+ * The queries may also be one row per sequence ([SEQUENCES, ...]): each
+ * attends to ALL keys of its sequence (and, with a cache, the cached prefix
+ * before them) - the view of an encoder's first token, or of a causal
+ * decoder's last one. A model scored from that one token needs nothing else
+ * in its last layer, so the converters (bert.c, qwen.c) gather that row
+ * before the query projection there and the layer's queries, attention
+ * output, output projection and FFN shrink to one row per sequence; the
+ * keys and values still come from every token. */
 #include "ops/attention_cache.h"    /* decoders' prefix cache: op_attention_cache.c */
 #include "ops/attention_relative.h" /* T5: op_attention_relative.c */
 #include "ops/ops.h"
@@ -48,11 +50,6 @@ static int check(const tr_node *n, const tr_tensor *const *in, const tr_tensor *
             tr_msg(msg, len, "attention inputs must be F32 [TOKENS, heads*head_dim]");
             return TINYRANK_ERR_CORRUPT_MODEL;
         }
-    }
-    if (q->dims[0] == TR_DIM_SEQUENCES && (n->opt.attention.causal || n->opt.attention.cache)) {
-        tr_msg(msg, len, "attention: one query row per sequence needs a non-causal attention "
-                         "without a cache");
-        return TINYRANK_ERR_CORRUPT_MODEL;
     }
     /* q, k, v are column ranges of their inputs' rows (a fused projection);
      * the decoder cache keeps whole rows, so it takes unfused inputs only */
@@ -111,11 +108,10 @@ static void att_task(void *arg, size_t task, size_t thread)
     const att_job *j = arg;
     const size_t s = task / j->hq, h = task % j->hq, kh = h / j->group;
     const size_t a = j->x->seq_start[s], len = j->x->seq_start[s + 1] - a;
-    if (j->q_per_seq) { /* one query row (the first token) over all len keys */
-        j->fn(1, len - 1, j->d, j->q + s * j->qs + h * j->d, j->qs,
-                               j->k + a * j->ks + kh * j->d, j->ks, j->v + a * j->vs + kh * j->d,
-                               j->vs, j->scale, 0, j->out + s * j->os + h * j->d, j->os,
-                               j->p + thread * j->p_stride);
+    if (j->q_per_seq) { /* one query row over all len keys */
+        j->fn(1, len - 1, j->d, j->q + s * j->qs + h * j->d, j->qs, j->k + a * j->ks + kh * j->d,
+              j->ks, j->v + a * j->vs + kh * j->d, j->vs, j->scale, j->causal,
+              j->out + s * j->os + h * j->d, j->os, j->p + thread * j->p_stride);
         return;
     }
     j->fn(len, 0, j->d, j->q + a * j->qs + h * j->d, j->qs,

@@ -77,6 +77,7 @@ typedef struct cache_job {
     float scale;
     const float *q, *k, *v, *ck, *cv;
     float *out, *scratch;
+    int q_per_seq; /* one query row per sequence, over every key */
 } cache_job;
 
 static void gather_head(const float *cache, const float *own, size_t past, size_t len, size_t kvs,
@@ -100,9 +101,12 @@ static void cache_task(void *arg, size_t task, size_t thread)
     float *vs = ks + tr_round_up(keys * j->d, 16);
     gather_head(j->ck, j->k + a * j->kvs, j->past, len, j->kvs, kh * j->d, j->d, ks);
     gather_head(j->cv, j->v + a * j->kvs, j->past, len, j->kvs, kh * j->d, j->d, vs);
+    /* one query row per sequence: the row after all past + len - 1 others */
+    const size_t qrow = j->q_per_seq ? s : a, qlen = j->q_per_seq ? 1 : len;
+    const size_t before = j->q_per_seq ? j->past + len - 1 : j->past;
     for (size_t h = kh * j->group; h < (kh + 1) * j->group; h++)
-        j->fn(len, j->past, j->d, j->q + a * j->qs + h * j->d, j->qs, ks, j->d, vs, j->d, j->scale,
-              1, j->out + a * j->qs + h * j->d, j->qs, base);
+        j->fn(qlen, before, j->d, j->q + qrow * j->qs + h * j->d, j->qs, ks, j->d, vs, j->d,
+              j->scale, 1, j->out + qrow * j->qs + h * j->d, j->qs, base);
 }
 
 int tr_attention_cache_eval(tr_exec *x, const tr_node *n)
@@ -126,6 +130,7 @@ int tr_attention_cache_eval(tr_exec *x, const tr_node *n)
     j.cv = tr_exec_data(x, n->in[5]);
     j.out = tr_exec_data(x, n->out);
     j.scratch = x->scratch;
+    j.q_per_seq = x->tensors[n->in[0]].dims[0] == TR_DIM_SEQUENCES;
     /* the stride the planner used for this many keys at most: the session
      * guarantees past + longest sequence <= max_length */
     j.stride = tr_align64(task_floats(n, x->dims.max_seq + j.past) * sizeof(float)) / sizeof(float);

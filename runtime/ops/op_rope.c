@@ -24,10 +24,14 @@ static int check(const tr_node *n, const tr_tensor *const *in, const tr_tensor *
         tr_msg(msg, len, "rope: bad heads %d, head_dim %d (even) or theta", (int)heads, (int)d);
         return TINYRANK_ERR_CORRUPT_MODEL;
     }
-    if (x->dtype != TR_DT_F32 || x->ndim != 2 || x->dims[0] != TR_DIM_TOKENS ||
+    /* x may be one row per sequence (a decoder's last tokens, see
+     * op_attention.c): each row then takes its sequence's last position */
+    if (x->dtype != TR_DT_F32 || x->ndim != 2 ||
+        (x->dims[0] != TR_DIM_TOKENS && x->dims[0] != TR_DIM_SEQUENCES) ||
         x->dims[1] != heads * d || !tr_same_shape(x, out) || out->dtype != TR_DT_F32 ||
         pos->dtype != TR_DT_I32 || pos->ndim != 1 || pos->dims[0] != TR_DIM_TOKENS) {
-        tr_msg(msg, len, "rope maps F32 [TOKENS, heads*head_dim] with I32 [TOKENS] positions");
+        tr_msg(msg, len, "rope maps F32 [TOKENS or SEQUENCES, heads*head_dim] with I32 [TOKENS] "
+                         "positions");
         return TINYRANK_ERR_CORRUPT_MODEL;
     }
     return TINYRANK_OK;
@@ -47,6 +51,7 @@ static size_t scratch(const tr_node *n, const tr_tensor *const *in, const tr_ten
 typedef struct rope_job {
     const float *x, *inv_freq;
     const int32_t *pos;
+    const uint32_t *last_row; /* rows per sequence: seq_start + 1 (row = last_row[r] - 1) */
     float *out;
     size_t rows, heads, d;
 } rope_job;
@@ -58,7 +63,7 @@ static void rope_task(void *arg, size_t task, size_t thread)
     const size_t half = j->d / 2, w = j->heads * j->d;
     const size_t r0 = task * ROPE_TILE, r1 = r0 + ROPE_TILE < j->rows ? r0 + ROPE_TILE : j->rows;
     for (size_t r = r0; r < r1; r++) {
-        const float p = (float)j->pos[r];
+        const float p = (float)j->pos[j->last_row ? j->last_row[r] - 1 : r];
         const float *xr = j->x + r * w;
         float *o = j->out + r * w;
         /* the angles of ROPE_CHUNK frequencies at a time (a small stack
@@ -93,6 +98,7 @@ static int eval(tr_exec *x, const tr_node *n)
     j.x = tr_exec_data(x, n->in[0]);
     j.pos = tr_exec_data(x, n->in[1]);
     j.out = tr_exec_data(x, n->out);
+    j.last_row = x->tensors[n->in[0]].dims[0] == TR_DIM_SEQUENCES ? x->seq_start + 1 : NULL;
     float *inv = x->scratch;
     for (size_t i = 0; i < j.d / 2; i++) {
         /* torch: 1.0 / (base ** (arange(0, d, 2).float() / d)), all float32 */
