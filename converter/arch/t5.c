@@ -134,8 +134,9 @@ static int32_t constant_from(tr_arch_ctx *c, const char *name, float *w, size_t 
 }
 
 /* out = x W^T (T5 has no biases) for weight tensor `wname` [n, k]. */
+/* glu: w is [2F, K] and the output [rows, F] = act(gate) * up (op_fully_connected.c) */
 static int32_t linear_w(tr_arch_ctx *c, int32_t x, int32_t rows, int32_t w, const char *out_name,
-                        int act)
+                        int act, bool glu)
 {
     /* copies: adding tensors may move c->ir->tensors */
     const bool q8 = c->ir->tensors[w].dtype == TR_DT_I8;
@@ -144,8 +145,9 @@ static int32_t linear_w(tr_arch_ctx *c, int32_t x, int32_t rows, int32_t w, cons
     if (q8 && sums < 0)
         return -1;
     tr_node op = {.code = TR_OP_FULLY_CONNECTED, .n_in = q8 ? 4 : 2, .in = {x, w, -1, sums}};
-    op.out = act2d(c->ir, out_name, rows, n);
+    op.out = act2d(c->ir, out_name, rows, glu ? n / 2 : n);
     op.opt.fc.activation = (uint8_t)act;
+    op.opt.fc.glu = glu;
     return op.out < 0 ? -1 : tr_ir_op(c->ir, &op);
 }
 
@@ -156,7 +158,7 @@ static int32_t linear(tr_arch_ctx *c, int32_t x, int32_t rows, const char *wname
     int32_t w = tr_arch_constant(c, wname, 2, shape, q8 ? TR_ARCH_I8_PACKED : TR_ARCH_F32);
     char out[320];
     snprintf(out, sizeof out, "%s:out", wname);
-    return w < 0 ? -1 : linear_w(c, x, rows, w, out, act);
+    return w < 0 ? -1 : linear_w(c, x, rows, w, out, act, false);
 }
 
 static int32_t rmsnorm(tr_arch_ctx *c, int32_t x, int32_t rows, const char *wname, int64_t h,
@@ -227,15 +229,20 @@ static int32_t ffn_block(tr_arch_ctx *c, const tr_t5_cfg *t, int32_t h, int32_t 
         snprintf(name, sizeof name, "%sDenseReluDense.wi_0+wi_1.weight", p);
         int32_t w = constant_from(c, name, both, (size_t)(2 * F), (size_t)D,
                                   quantize_matrix(c, t, "wi") ? TR_ARCH_I8_PACKED : TR_ARCH_F32);
-        snprintf(out, sizeof out, "%s:out", name);
-        int32_t g = w < 0 ? -1 : linear_w(c, n, rows, w, out, TR_ACT_NONE);
-        if (g < 0)
-            return -1;
-        snprintf(out, sizeof out, "%sDenseReluDense:glu", p);
-        tr_node op = {.code = TR_OP_GLU, .n_in = 1, .in = {g, -1, -1, -1}};
-        op.out = act2d(c->ir, out, rows, F);
-        op.opt.glu.activation = (uint8_t)t->act;
-        f = op.out < 0 ? -1 : tr_ir_op(c->ir, &op);
+        if (F % 16 == 0) { /* act(wi_0 x) * (wi_1 x) inside the GEMM, tile by tile */
+            snprintf(out, sizeof out, "%sDenseReluDense:glu", p);
+            f = w < 0 ? -1 : linear_w(c, n, rows, w, out, t->act, true);
+        } else {
+            snprintf(out, sizeof out, "%s:out", name);
+            int32_t g = w < 0 ? -1 : linear_w(c, n, rows, w, out, TR_ACT_NONE, false);
+            if (g < 0)
+                return -1;
+            snprintf(out, sizeof out, "%sDenseReluDense:glu", p);
+            tr_node op = {.code = TR_OP_GLU, .n_in = 1, .in = {g, -1, -1, -1}};
+            op.out = act2d(c->ir, out, rows, F);
+            op.opt.glu.activation = (uint8_t)t->act;
+            f = op.out < 0 ? -1 : tr_ir_op(c->ir, &op);
+        }
     } else {
         snprintf(name, sizeof name, "%sDenseReluDense.wi.weight", p);
         f = linear(c, n, rows, name, F, D, quantize_matrix(c, t, "wi"), t->act);
@@ -392,7 +399,7 @@ static int32_t pair_head(tr_arch_ctx *c, const tr_t5_cfg *t, int32_t a)
             rows[r * D + k] = (float)(all[(int64_t)ids[r] * D + k] * scale);
     free(all);
     int32_t w = constant_from(c, "score_head[false,true]", rows, 2, (size_t)D, TR_ARCH_F32);
-    return w < 0 ? -1 : linear_w(c, a, TR_DIM_SEQUENCES, w, "logits[false,true]", TR_ACT_NONE);
+    return w < 0 ? -1 : linear_w(c, a, TR_DIM_SEQUENCES, w, "logits[false,true]", TR_ACT_NONE, false);
 }
 
 int tr_t5_build_graph(tr_arch_ctx *c, const tr_t5_cfg *t)

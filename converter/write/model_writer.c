@@ -52,6 +52,8 @@ static tr_fbn *build_operator(tr_fbb *b, const tr_node *n)
         type = TR_OPT_FULLY_CONNECTED;
         opt = tr_fbb_table(b);
         tr_fbt_u8(opt, F_FC_ACTIVATION, n->opt.fc.activation);
+        if (n->opt.fc.glu)
+            tr_fbt_u8(opt, F_FC_GLU, 1);
         break;
     case TR_OP_NORM:
         type = TR_OPT_NORM;

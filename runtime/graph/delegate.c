@@ -58,6 +58,8 @@ int tr_delegate_claim(const tinyrank_session_params *p, const tr_node *n, const 
     *bytes = 0;
     if (n->code == TR_OP_NORM && n->opt.norm.group_size != 0)
         return -1;
+    if (n->code == TR_OP_FULLY_CONNECTED && n->opt.fc.glu) /* no public description */
+        return -1;
     /* only row-wise operators whose description is complete are offered:
      * attention and row gathers need the run's sequence layout, newer ops
      * (RoPE, GLU, cross-attention) have no public description yet, and

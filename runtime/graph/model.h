@@ -44,7 +44,7 @@ typedef struct tr_node {
     int32_t out;
     union {
         struct { int32_t index_offset; } embedding;
-        struct { uint8_t activation; } fc;
+        struct { uint8_t activation; bool glu; } fc;
         struct { float epsilon; bool rms; int32_t group_size; } norm;
         struct {
             int32_t num_heads, num_kv_heads, head_dim;

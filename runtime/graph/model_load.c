@@ -157,8 +157,13 @@ bool tr_model_node(const tinyrank_model *m, uint32_t i, tr_node *n)
     switch (opt_type) {
     case TR_OPT_EMBEDDING:
         return tr_fb_i32(&opt, F_EMB_INDEX_OFFSET, 0, &n->opt.embedding.index_offset);
-    case TR_OPT_FULLY_CONNECTED:
-        return tr_fb_u8(&opt, F_FC_ACTIVATION, TR_ACT_NONE, &n->opt.fc.activation);
+    case TR_OPT_FULLY_CONNECTED: {
+        uint8_t glu;
+        bool ok = tr_fb_u8(&opt, F_FC_ACTIVATION, TR_ACT_NONE, &n->opt.fc.activation) &&
+                  tr_fb_u8(&opt, F_FC_GLU, 0, &glu);
+        n->opt.fc.glu = glu != 0;
+        return ok;
+    }
     case TR_OPT_NORM: {
         uint8_t rms;
         bool ok = tr_fb_f32(&opt, F_NORM_EPSILON, 1e-12f, &n->opt.norm.epsilon) &&
