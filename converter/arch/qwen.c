@@ -199,7 +199,8 @@ static int32_t rmsnorm(tr_arch_ctx *c, int32_t x, int32_t rows, int64_t width, c
 static int32_t rope(tr_arch_ctx *c, int32_t x, int32_t rows, const tr_qwen_cfg *q, int64_t heads,
                     const char *name)
 {
-    tr_node op = {.code = TR_OP_ROPE, .n_in = 2, .in = {x, c->ir->position_ids, -1, -1, -1, -1}};
+    tr_node op = {.code = TR_OP_ROPE, .n_in = 3,
+                  .in = {x, c->ir->position_ids, q->rope_table, -1, -1, -1}};
     op.out = act2d(c->ir, name, rows, heads * q->head_dim);
     op.opt.rope.num_heads = (int32_t)heads;
     op.opt.rope.head_dim = (int32_t)q->head_dim;
@@ -491,6 +492,15 @@ int tr_arch_qwen_graph(tr_arch_ctx *c, bool qwen3, const int32_t score_ids[2],
     tr_node e = {.code = TR_OP_EMBEDDING, .n_in = 2, .in = {ir->token_ids, table, -1, -1, -1, -1}};
     e.out = act2d(ir, "model.embed_tokens:out", TR_DIM_TOKENS, H);
     int32_t x = e.out < 0 ? -1 : tr_ir_op(ir, &e);
+    /* cos / sin of every position once per run, for all 2 x layers ROPEs */
+    tr_node rt = {.code = TR_OP_ROPE_TABLE, .n_in = 1, .in = {ir->position_ids, -1, -1, -1, -1, -1}};
+    rt.out = x < 0 ? -1 : act2d(ir, "rope_table", TR_DIM_TOKENS, q->head_dim);
+    rt.opt.rope.num_heads = 1;
+    rt.opt.rope.head_dim = (int32_t)q->head_dim;
+    rt.opt.rope.theta = (float)q->theta;
+    q->rope_table = rt.out < 0 ? -1 : tr_ir_op(ir, &rt);
+    if (q->rope_table < 0)
+        x = -1;
     for (int64_t l = 0; x >= 0 && l < q->layers; l++) {
         if (c->opt->progress)
             fprintf(stderr, "converting layer %lld/%lld\r", (long long)l + 1, (long long)q->layers);

@@ -33,6 +33,7 @@ typedef struct tr_qwen_cfg {
     /* int8 conversions: which weight kinds are quantized (--keep-f32) */
     bool q8_q, q8_k, q8_v, q8_o, q8_gate_up, q8_down, q8_embed;
     const tr_qwen_smooth *smooth; /* NULL: no migration */
+    int32_t rope_table; /* the graph's ROPE_TABLE output, shared by every ROPE */
 } tr_qwen_cfg;
 
 #define TR_QWEN_MAX_SEGMENTS 16

@@ -102,6 +102,7 @@ static tr_fbn *build_operator(tr_fbb *b, const tr_node *n)
         tr_fbt_u8(opt, F_ACTOPT_ACTIVATION, n->opt.act.activation);
         break;
     case TR_OP_ROPE:
+    case TR_OP_ROPE_TABLE:
         type = TR_OPT_ROPE;
         opt = tr_fbb_table(b);
         tr_fbt_i32(opt, F_ROPE_NUM_HEADS, n->opt.rope.num_heads);

@@ -151,6 +151,7 @@ bool tr_model_node(const tinyrank_model *m, uint32_t i, tr_node *n)
         [TR_OP_ADD] = TR_OPT_NONE,              [TR_OP_GATHER_ROWS] = TR_OPT_GATHER_ROWS,
         [TR_OP_ACTIVATION] = TR_OPT_ACTIVATION, [TR_OP_ROPE] = TR_OPT_ROPE,
         [TR_OP_GLU] = TR_OPT_GLU,               [TR_OP_CROSS_ATTENTION] = TR_OPT_CROSS_ATTENTION,
+        [TR_OP_ROPE_TABLE] = TR_OPT_ROPE,
     };
     if (n->code >= TR_OP_COUNT_ || opt_type != expected[n->code] || has_opt != (opt_type != TR_OPT_NONE))
         return false;

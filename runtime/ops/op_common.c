@@ -15,6 +15,7 @@ const tr_op_def *tr_op_lookup(int code)
     case TR_OP_VIEW_SCORE: return &tr_op_view_score;
     case TR_OP_ROPE: return &tr_op_rope;
     case TR_OP_GLU: return &tr_op_glu;
+    case TR_OP_ROPE_TABLE: return &tr_op_rope_table;
     default: return NULL;
     }
 }

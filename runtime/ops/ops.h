@@ -70,6 +70,7 @@ extern const tr_op_def tr_op_cross_attention; /* T5 decoder steps */
 extern const tr_op_def tr_op_view_score;      /* MVP */
 extern const tr_op_def tr_op_rope;
 extern const tr_op_def tr_op_glu;
+extern const tr_op_def tr_op_rope_table;
 
 /* ---- helpers shared by the operators (ops/op_common.c) */
 
