@@ -369,6 +369,7 @@ static void att_scores(size_t d, const float *qt, const float *kt, size_t lp, si
         att_scores_tile(d, qt, kt + j0, lp, sv, sc + j0 * ATT_R, 1);
 }
 
+#define ATT_EXP vf_exp
 #include "kernels/x86/attention_softmax_impl.h"
 
 /* out_r[c0 .. c0 + ATT_NB VL) = inv_r sum_{j < jend} p_rj v_j[...] for r < rn */
