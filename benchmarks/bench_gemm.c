@@ -31,6 +31,13 @@
  * check below). */
 double tr_bench_peak_avx512vnni_gops(double min_seconds, int runs);
 #endif
+#if defined(TINYRANK_BENCH_PEAK_AMX)
+/* peak_amx.c (compiled with AMX flags; only call when cpu_amx_usable()). */
+double tr_bench_peak_amx_gops(double min_seconds, int runs);
+#endif
+#if defined(__x86_64__)
+#include "kernels/x86/x86_kernels.h"
+#endif
 
 typedef struct shape {
     const char *name;
@@ -153,6 +160,17 @@ static int cpu_has_amx(void)
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
         return 0;
     return (d >> 24) & 1; /* AMX-TILE */
+#else
+    return 0;
+#endif
+}
+
+/* AMX-INT8 with the OS state and Linux's permission for the tile data: what
+ * the "amx" kernel set needs too (asking for the permission is part of it). */
+static int cpu_amx_usable(void)
+{
+#if defined(__x86_64__)
+    return (tr_x86_cpu_features() & TR_X86_AMX_INT8) != 0;
 #else
     return 0;
 #endif
@@ -302,7 +320,8 @@ static double bench_xnn(int kind, const shape *s, const int8_t *W, const int8_t 
 
 /* --------------------------------------------------------------- output */
 
-static double peak_gops; /* 0: no peak loop for this CPU/build */
+static double peak_gops;     /* VNNI; 0: no peak loop for this CPU/build */
+static double peak_amx_gops; /* AMX-INT8; 0: none */
 
 /* One more peak measurement; peak_gops keeps the best. */
 static void sample_peak(double min_time, int runs)
@@ -314,6 +333,24 @@ static void sample_peak(double min_time, int runs)
     (void)min_time;
     (void)runs;
 #endif
+}
+
+static void sample_peak_amx(double min_time, int runs)
+{
+#if defined(TINYRANK_BENCH_PEAK_AMX)
+    double g = tr_bench_peak_amx_gops(min_time, runs);
+    peak_amx_gops = g > peak_amx_gops ? g : peak_amx_gops;
+#else
+    (void)min_time;
+    (void)runs;
+#endif
+}
+
+/* The peak a kernel set is measured against: the "amx" set's GEMM runs on
+ * the tile unit (at M = 256), every other one on vector units. */
+static double peak_for(const char *impl)
+{
+    return strcmp(impl, "amx") == 0 ? peak_amx_gops : peak_gops;
 }
 
 static void print_ratio(double num, double den)
@@ -346,7 +383,7 @@ static void report_gemm(const options *o, const shape *s, const char *impl, doub
         json_num("vs_xnnpack_qc8", gops > 0 && xnn_qc8 > 0 ? gops / xnn_qc8 : 0);
         json_num("vs_xnnpack_qs8", gops > 0 && xnn_qs8 > 0 ? gops / xnn_qs8 : 0);
         json_num("vs_ref", gops > 0 && ref > 0 ? gops / ref : 0);
-        json_num("peak_fraction", gops > 0 && peak_gops > 0 ? gops / peak_gops : 0);
+        json_num("peak_fraction", gops > 0 && peak_for(impl) > 0 ? gops / peak_for(impl) : 0);
         printf(", \"check\": \"%s\"}\n", check);
         return;
     }
@@ -354,8 +391,8 @@ static void report_gemm(const options *o, const shape *s, const char *impl, doub
     print_ratio(gops, xnn_qc8);
     print_ratio(gops, xnn_qs8);
     print_ratio(gops, ref);
-    if (gops > 0 && peak_gops > 0)
-        printf(" %7.1f%%", 100.0 * gops / peak_gops);
+    if (gops > 0 && peak_for(impl) > 0)
+        printf(" %7.1f%%", 100.0 * gops / peak_for(impl));
     else
         printf(" %8s", "-");
     printf("  %s\n", check);
@@ -574,7 +611,7 @@ static void usage(FILE *f)
     fputs("usage: bench_gemm [--runs N] [--min-time SECONDS] [--only SHAPE_PREFIX]\n"
           "                  [--no-xnnpack] [--json]\n"
           "  Times qu8s8_gemm and qu8_quantize_rows of every kernel set this CPU runs,\n"
-          "  XNNPACK's int8 GEMMs and a register-only AVX-512 VNNI peak, single thread,\n"
+          "  XNNPACK's int8 GEMMs and register-only AVX-512 VNNI and AMX peaks, single thread,\n"
           "  on the MiniLM-L6 and Qwen2.5-0.5B Linear shapes at M=256.\n"
           "  --runs N        best of N runs (default 3)\n"
           "  --min-time S    each run lasts at least S seconds (default 0.2)\n"
@@ -662,6 +699,12 @@ int main(int argc, char **argv)
 #endif
     if (peak_ok)
         sample_peak(o.min_time, o.runs);
+    int amx_peak_ok = 0;
+#if defined(TINYRANK_BENCH_PEAK_AMX)
+    amx_peak_ok = cpu_amx_usable();
+#endif
+    if (amx_peak_ok)
+        sample_peak_amx(o.min_time, o.runs);
 
     /* quantization depends on M and K only: time it once per (M, K) */
     shape_result results[NUM_SHAPES];
@@ -677,14 +720,26 @@ int main(int argc, char **argv)
         bench_shape(s, &o, same, &results[ndone++]);
         if (peak_ok)
             sample_peak(o.min_time, 1);
+        if (amx_peak_ok)
+            sample_peak_amx(o.min_time, 1);
     }
     if (ndone == 0) {
         fprintf(stderr, "bench_gemm: no shape name starts with '%s'\n", o.only);
         return 2;
     }
 
-    const char *amx = cpu_has_amx() ? "present, but this build has no AMX peak loop"
-                                    : "not supported by this CPU";
+    char amx[160];
+    if (!cpu_has_amx())
+        snprintf(amx, sizeof amx, "not supported by this CPU");
+    else if (!cpu_amx_usable())
+        snprintf(amx, sizeof amx, "present, but not usable (no AMX-INT8, tile state not "
+                                  "enabled, or Linux refused the tile data permission)");
+    else if (!amx_peak_ok)
+        snprintf(amx, sizeof amx, "usable, but this build has no AMX peak loop");
+    else
+        snprintf(amx, sizeof amx, "peak %.1f GOP/s (tdpbusd, 6 tile chains, register only; "
+                                  "best over the run)",
+                 peak_amx_gops);
     size_t nk = tr_kernels_count();
     if (o.json) {
         printf("{\"bench\": \"gemm\", \"op\": \"info\", \"date\": \"%s\", \"cpu\": \"%s\", "
@@ -695,6 +750,7 @@ int main(int argc, char **argv)
             printf("%s\"%s\"", i ? ", " : "", tr_kernels_at(i)->name);
         printf("], \"xnnpack\": \"%s\", \"peak\": \"%s\"", xnn_status, peak_status);
         json_num("peak_avx512vnni_gops", peak_gops);
+        json_num("peak_amx_gops", peak_amx_gops);
         printf(", \"amx\": \"%s\"}\n", amx);
     } else {
         printf("bench_gemm  %s  %s  single thread, best of %d runs of >= %.2f s\n", date, cpu,
@@ -713,7 +769,7 @@ int main(int argc, char **argv)
             printf("peak:        %s\n", peak_status);
         printf("AMX:         %s\n", amx);
         printf("columns: GOP/s = 2*M*N*K / time; /xnn-* and /ref = this GOP/s divided by "
-               "theirs (>1 = faster); %%peak = of the VNNI peak\n");
+               "theirs (>1 = faster); %%peak = of the VNNI peak (amx: of the AMX peak)\n");
     }
     for (size_t i = 0; i < ndone; i++) {
         print_shape(&results[i], &o);

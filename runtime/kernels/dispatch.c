@@ -1,10 +1,13 @@
 /* dispatch.c - picks the kernels for this CPU at run time.
  * Sets, from the most portable to the fastest: "ref" (any CPU), "avx2"
- * (AVX2 + FMA), "avx512vnni" (AVX-512 F/BW/VL + VNNI) and "avx512bf16" (the
+ * (AVX2 + FMA), "avxvnni" (avx2 with the VEX vpdpbusd GEMM),
+ * "avx512vnni" (AVX-512 F/BW/VL + VNNI) and "avx512bf16" (the
  * same with bfloat16 attention products for models that allow them). Each SIMD set is
  * chosen only when CPUID and the OS (XCR0) both allow it, and each is tested
- * against the reference (tests/test_kernels.c). The environment variable
- * TINYRANK_KERNELS=ref|avx2|avx512vnni caps the choice (for tests and A/B
+ * against the reference (tests/test_kernels.c); last "amx" (avx512bf16 with
+ * the AMX-INT8 GEMM; also needs Linux's permission for the tile data, asked
+ * once by cpu_x86.c). The environment variable
+ * TINYRANK_KERNELS=ref|avx2|avx512vnni|...|amx caps the choice (for tests and A/B
  * runs); a set the CPU lacks falls back to the best one below it. Firmware
  * builds (CMAKE_SYSTEM_NAME Generic) define TINYRANK_NO_GETENV; on a
  * Cortex-M55/M85 the "mve" set (Helium) is chosen at build time, tested on
@@ -63,7 +66,23 @@ static const tr_kernels k_avx2 = {
     .name = "avx2",
     .f32_gemm = tr_f32_gemm_ukernel_2x4__avx2,
     .qu8_quantize_rows = tr_qu8_quantize_rows__avx2,
-    .qu8s8_gemm = tr_qu8s8_gemm_ukernel_2x16__avx2,
+    .qu8s8_gemm = tr_qu8s8_gemm_ukernel_6x8__avx2,
+    .f32_layernorm = tr_f32_layernorm__avx2,
+    .f32_rmsnorm = tr_f32_rmsnorm__avx2,
+    .f32_activation = tr_f32_activation__avx2,
+    .f32_attention = tr_f32_attention__avx2,
+    .f32_add = tr_f32_add__avx2,
+    .f32_glu = tr_f32_glu__avx2,
+};
+
+/* avx2 with the AVX-VNNI GEMM (VEX vpdpbusd on ymm): laptops and desktops
+ * without AVX-512 (Alder Lake .. Arrow Lake, Meteor/Lunar Lake; Zen 5 has
+ * it too, but also AVX-512, which wins there) */
+static const tr_kernels k_avxvnni = {
+    .name = "avxvnni",
+    .f32_gemm = tr_f32_gemm_ukernel_2x4__avx2,
+    .qu8_quantize_rows = tr_qu8_quantize_rows__avx2,
+    .qu8s8_gemm = tr_qu8s8_gemm_ukernel_6x16__avxvnni,
     .f32_layernorm = tr_f32_layernorm__avx2,
     .f32_rmsnorm = tr_f32_rmsnorm__avx2,
     .f32_activation = tr_f32_activation__avx2,
@@ -92,6 +111,23 @@ static const tr_kernels k_avx512bf16 = {
     .f32_gemm = tr_f32_gemm_ukernel_4x4__avx512,
     .qu8_quantize_rows = tr_qu8_quantize_rows__avx512,
     .qu8s8_gemm = tr_qu8s8_gemm_ukernel_6x64__avx512vnni,
+    .f32_layernorm = tr_f32_layernorm__avx512,
+    .f32_rmsnorm = tr_f32_rmsnorm__avx512,
+    .f32_activation = tr_f32_activation__avx512,
+    .f32_attention = tr_f32_attention__avx512,
+    .f32_add = tr_f32_add__avx512,
+    .f32_glu = tr_f32_glu__avx512,
+    .f32_attention_bf16 = tr_f32_attention_bf16__avx512,
+};
+
+/* avx512bf16 with the AMX-INT8 GEMM (tdpbusd; M < 16 runs the VNNI kernel,
+ * see qu8s8_gemm_amx.c). Last in the list: every AMX CPU (Sapphire Rapids
+ * and later) also has AVX512_BF16, and a set below it would otherwise win. */
+static const tr_kernels k_amx = {
+    .name = "amx",
+    .f32_gemm = tr_f32_gemm_ukernel_4x4__avx512,
+    .qu8_quantize_rows = tr_qu8_quantize_rows__avx512,
+    .qu8s8_gemm = tr_qu8s8_gemm__amx,
     .f32_layernorm = tr_f32_layernorm__avx512,
     .f32_rmsnorm = tr_f32_rmsnorm__avx512,
     .f32_activation = tr_f32_activation__avx512,
@@ -175,8 +211,10 @@ static const tr_kernel_entry k_all[] = {
     {&k_ref, 0},
 #if defined(TR_HAVE_X86)
     {&k_avx2, TR_X86_AVX2_FMA},
+    {&k_avxvnni, TR_X86_AVX2_FMA | TR_X86_AVX_VNNI},
     {&k_avx512vnni, TR_X86_AVX512_VNNI},
     {&k_avx512bf16, TR_X86_AVX512_VNNI | TR_X86_AVX512_BF16},
+    {&k_amx, TR_X86_AVX512_VNNI | TR_X86_AVX512_BF16 | TR_X86_AMX_INT8},
 #endif
 #if defined(TR_HAVE_ARM)
     {&k_neondot, TR_ARM_DOTPROD},

@@ -39,7 +39,9 @@ typedef struct tr_kernels {
      * 16-channel blocks by offsetting W by (n0 / 16) * kp * 16 bytes and the
      * per-channel arrays by n0. Q rows hold ldq >= round_up(K, 64) bytes whose
      * tail past K is zero (tr_qu8_quantize_rows writes it), so that kernels
-     * may read whole 4- or 64-byte groups. K <= 65536 keeps ACC in int32. */
+     * may read whole 4- or 64-byte groups. K <= 32768 keeps ACC and also
+     * ACC - zp * w_sum (each at most 255 * 127 * K in magnitude) in int32,
+     * which the SIMD kernels compute in 32-bit lanes. */
     void (*qu8s8_gemm)(size_t M, size_t N, size_t K, const uint8_t *Q, size_t ldq,
                        const float *a_scale, const int32_t *a_zp, const int8_t *W,
                        const float *w_scale, const int32_t *w_sum, const float *bias, float *C,

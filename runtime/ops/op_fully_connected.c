@@ -43,10 +43,10 @@ static int check(const tr_node *n, const tr_tensor *const *in, const tr_tensor *
     }
     if ((w->dtype == TR_DT_I8) != (w->layout == TR_LAYOUT_N16K4) ||
         (w->dtype == TR_DT_I8 && (w->quant_axis != 0 || w->n_scales != (uint32_t)w->dims[0] ||
-                                  w->dims[1] > 65536))) {
+                                  w->dims[1] > 32768))) {
         tr_msg(msg, len,
                "weight '%.*s': int8 weights must be packed N16K4 with one scale per output "
-               "channel (and K <= 65536); f32 weights row-major",
+               "channel (and K <= 32768); f32 weights row-major",
                (int)w->name_len, w->name);
         return TINYRANK_ERR_CORRUPT_MODEL;
     }

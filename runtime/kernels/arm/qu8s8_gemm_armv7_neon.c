@@ -5,7 +5,7 @@
  * Widening makes it exact without the zero-point trick of the dotprod
  * kernel: activations (0..255) and weights (-128..127) both fit int16, and
  * VMLAL.S16 multiplies 16 x 16 -> 32 bits and accumulates in int32, so the
- * sums are the reference's integers (which wrap only past K = 65536).
+ * sums are the reference's integers (no wrap for K <= 32768, the contract).
  *
  * A 64-byte N16K4 group is 16 channels x 4 k, k fastest. VLD4.8 splits 32
  * of its bytes (8 channels) into 4 registers, one per k, each holding that

@@ -13,9 +13,9 @@
 enum {
     TR_X86_AVX2_FMA = 1u << 0,   /* AVX2 + FMA, YMM state */
     TR_X86_AVX512_VNNI = 1u << 1, /* AVX-512 F/BW/VL + VNNI, ZMM + opmask state */
-    TR_X86_AVX_VNNI = 1u << 2,    /* VEX vpdpbusd on ymm (informational) */
+    TR_X86_AVX_VNNI = 1u << 2,    /* VEX vpdpbusd on ymm (the "avxvnni" set, with AVX2_FMA) */
     TR_X86_AVX512_BF16 = 1u << 8, /* vdpbf16ps (with AVX-512 state) */
-    TR_X86_AMX_INT8 = 1u << 9     /* AMX-TILE + AMX-INT8, XTILECFG/XTILEDATA state, Linux permission */
+    TR_X86_AMX_INT8 = 1u << 9     /* AMX-TILE + INT8, tile state in XCR0, Linux permission */
 };
 unsigned tr_x86_cpu_features(void);
 
@@ -44,12 +44,20 @@ void tr_qu8s8_gemm__amx(size_t M, size_t N, size_t K, const uint8_t *Q, size_t l
 
 /* AVX2: the same GEMM with 16-bit widening (vpmaddwd is exact where
  * vpmaddubsw would saturate). */
-void tr_qu8s8_gemm_ukernel_2x16__avx2(size_t M, size_t N, size_t K, const uint8_t *Q, size_t ldq,
-                                      const float *a_scale, const int32_t *a_zp, const int8_t *W,
-                                      const float *w_scale, const int32_t *w_sum,
-                                      const float *bias, float *C, size_t ldc);
+void tr_qu8s8_gemm_ukernel_6x8__avx2(size_t M, size_t N, size_t K, const uint8_t *Q, size_t ldq,
+                                     const float *a_scale, const int32_t *a_zp, const int8_t *W,
+                                     const float *w_scale, const int32_t *w_sum,
+                                     const float *bias, float *C, size_t ldc);
 void tr_qu8_quantize_rows__avx2(size_t M, size_t K, const float *A, size_t lda, uint8_t *Q,
                                 size_t ldq, float *scale, int32_t *zp);
+
+/* AVX-VNNI (VEX vpdpbusd on ymm, no AVX-512: Alder Lake+ clients, Zen 5):
+ * the same GEMM (qu8s8_gemm_avxvnni.c). Needs TR_X86_AVX_VNNI. */
+void tr_qu8s8_gemm_ukernel_6x16__avxvnni(size_t M, size_t N, size_t K, const uint8_t *Q,
+                                         size_t ldq, const float *a_scale, const int32_t *a_zp,
+                                         const int8_t *W, const float *w_scale,
+                                         const int32_t *w_sum, const float *bias, float *C,
+                                         size_t ldc);
 
 /* f32 kernels, one instantiation of f32_kernels_impl.h per ISA. */
 #define TR_X86_F32_DECLARE(tile, sfx)                                                                   \
