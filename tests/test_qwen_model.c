@@ -219,6 +219,78 @@ static void test_custom_template(void **state)
 /* An explicit lm_head (tie_word_embeddings false) equal to the embedding
  * must give the tied model's scores: the head rows come from lm_head.weight
  * (and a random lm_head must change them). */
+/* max_share / in_body (mxbai-rerank-v2's prepare_inputs): with a session
+ * max_length L and fixed segments outside the body of F tokens, the query
+ * keeps at most floor((L - F) * 750 / 1000) tokens (mxbai: max_length * 3
+ * // 4 with max_length its body length), then the document is cut to fit. */
+static void test_template_shares(void **state)
+{
+    (void)state;
+    char out[1200], err[512];
+    snprintf(out, sizeof out, "%s/shares.trk", tmp_dir);
+    int rc = convert_custom(
+        "{\"name\": \"shares\", \"segments\": ["
+        "{\"ids\": [934]},"
+        "{\"text\": \"{query}\", \"truncate_order\": 2, \"max_share\": 750},"
+        "{\"ids\": [10], \"in_body\": true},"
+        "{\"text\": \"{document}\", \"truncate_order\": 1},"
+        "{\"ids\": [10]}],"
+        "\"score\": {\"kind\": \"logit_diff\", \"tokens\": [\"no\", \"yes\"]}}",
+        out, err, sizeof err);
+    if (rc != TINYRANK_OK)
+        fail_msg("shares template: %s", err);
+    char longq[201], longd[401];
+    for (int i = 0; i < 200; i++)
+        longq[i] = "QZ?"[i % 3];
+    longq[200] = 0;
+    for (int i = 0; i < 400; i++)
+        longd[i] = "DX!"[i % 3];
+    longd[400] = 0;
+    tr_test_model tm;
+    tr_test_session ts;
+    assert_int_equal(tr_test_model_open(&tm, out), TINYRANK_OK);
+    /* the untruncated token counts (max_length 512 holds them) */
+    int32_t ids[512];
+    size_t n = 0, qfull, dfull;
+    assert_int_equal(tr_test_session_open(&ts, tm.model, 512, 1), TINYRANK_OK);
+    assert_int_equal(tinyrank_tokenize_pair(ts.session, longq, 200, "D", 1, ids, NULL, 512, &n),
+                     TINYRANK_OK);
+    qfull = n - 4; /* [934] q [10] "D" [10] */
+    assert_int_equal(tinyrank_tokenize_pair(ts.session, "Q", 1, longd, 400, ids, NULL, 512, &n),
+                     TINYRANK_OK);
+    dfull = n - 4;
+    tr_test_session_close(&ts);
+    const size_t L = 64, budget = L - 2, qcap = budget * 750 / 1000; /* 46 */
+    assert_true(qfull > qcap && dfull > L); /* both long enough to be cut */
+
+    assert_int_equal(tr_test_session_open(&ts, tm.model, (int)L, 1), TINYRANK_OK);
+    /* long query, long document: the query keeps its share, the document
+     * the rest, and the sequence is exactly L */
+    assert_int_equal(tinyrank_tokenize_pair(ts.session, longq, 200, longd, 400, ids, NULL, 512, &n),
+                     TINYRANK_OK);
+    assert_int_equal(n, L);
+    assert_int_equal(ids[0], 934);
+    assert_int_equal(ids[1 + qcap], 10);   /* the body's separator right after qcap tokens */
+    assert_int_equal(ids[L - 1], 10);
+    assert_int_equal(ids[1], 'Q');         /* the query's start is kept, its end cut */
+    assert_int_equal(ids[2 + qcap], 'D');  /* then the document's start */
+    /* a short query keeps everything: the document takes the rest */
+    assert_int_equal(tinyrank_tokenize_pair(ts.session, "Q", 1, longd, 400, ids, NULL, 512, &n),
+                     TINYRANK_OK);
+    assert_int_equal(n, L);
+    assert_int_equal(ids[1], 'Q');
+    assert_int_equal(ids[2], 10);
+    tr_test_session_close(&ts);
+    tr_test_model_close(&tm);
+    /* a share on a fixed segment is refused at conversion */
+    rc = convert_custom("{\"segments\": [{\"ids\": [934], \"max_share\": 500},"
+                        "{\"text\": \"{document}\", \"truncate_order\": 1}],"
+                        "\"score\": {\"kind\": \"logit_diff\", \"tokens\": [\"no\", \"yes\"]}}",
+                        out, err, sizeof err);
+    assert_int_equal(rc, TINYRANK_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(err, "max_share"));
+}
+
 static void test_untied_head(void **state)
 {
     (void)state;
@@ -315,6 +387,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text_path_prefix_reuse),
         cmocka_unit_test(test_custom_template),
+        cmocka_unit_test(test_template_shares),
         cmocka_unit_test(test_untied_head),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_corrupt_bytes),

@@ -9,9 +9,11 @@
  *    is one tokenizer call truncated at its end to max_length minus prefix
  *    and suffix (truncate_order 1). Score p(yes) = softmax([no, yes])[1].
  *  - mxbai-rerank-v2 (mixedbread's mxbai-rerank package): prefix | "query:
- *    {q}" | "\n" | "document: {d}" | "\n" | task prompt | suffix. The
- *    document is truncated first (order 1), then the query (order 2). Score
- *    logit("1") - logit("0").
+ *    {q}" | "\n" | "document: {d}" | "\n" | task prompt | suffix. As its
+ *    prepare_inputs: the body (query, "\n", document) may take max_length
+ *    minus the other fixed segments; the query is cut to 3/4 of that body
+ *    (max_share 750) before the document is cut to fit (order 1; the query's
+ *    order 2 is never reached then). Score logit("1") - logit("0").
  *  - custom: a JSON file (format in docs/TEMPLATES.md).
  * Score token ids come from the tokenizer (tr_bpe_files_find), never from
  * constants; --score-tokens overrides them ("NO,YES" texts, or "#id"). */
@@ -152,7 +154,10 @@ static int builtin_mxbai(tpl_builder *b, const char *instruction)
     }
     part(b, q, TR_SLOT_LITERAL, lead);
     part(b, q, TR_SLOT_QUERY, NULL);
+    q->max_share = 750; /* max_length * 3 // 4 of the body */
     rc = literal_segment(b, "\n");
+    if (rc == TINYRANK_OK)
+        b->own->segments[b->n_seg - 1].in_body = true; /* the body's separator */
     tr_ir_segment *d = rc == TINYRANK_OK ? segment(b, 1) : NULL;
     if (d == NULL)
         return TINYRANK_ERR_INVALID_ARGUMENT;
@@ -260,7 +265,18 @@ static int custom_template(tpl_builder *b, const char *path, tr_json **keep_json
         const tr_json *t = sj->type == TR_JSON_OBJECT ? tr_json_get(sj, "text") : NULL;
         const tr_json *ids = sj->type == TR_JSON_OBJECT ? tr_json_get(sj, "ids") : NULL;
         long long order = sj->type == TR_JSON_OBJECT ? tr_json_get_int(sj, "truncate_order", 0) : -1;
+        long long share = sj->type == TR_JSON_OBJECT ? tr_json_get_int(sj, "max_share", 0) : 0;
+        bool in_body = sj->type == TR_JSON_OBJECT && tr_json_get_bool(sj, "in_body", false);
+        if (share < 0 || share > 1000 || (share > 0 && order == 0) || (in_body && order != 0)) {
+            snprintf(b->c->err, b->c->errlen, "%s: segment %zu: \"max_share\" (0..1000, per mille) "
+                     "needs a truncate_order > 0, \"in_body\" a fixed segment", path, i);
+            return TINYRANK_ERR_INVALID_ARGUMENT;
+        }
         tr_ir_segment *s = order < 0 || order > 1000 ? NULL : segment(b, (int32_t)order);
+        if (s != NULL) {
+            s->max_share = (uint16_t)share;
+            s->in_body = in_body;
+        }
         if (s == NULL || (t == NULL) == (ids == NULL) || (t && t->type != TR_JSON_STRING) ||
             (ids && (ids->type != TR_JSON_ARRAY || ids->len == 0 || ids->len > 64))) {
             if (s != NULL)

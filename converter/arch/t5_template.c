@@ -99,8 +99,8 @@ static int make_template(tr_arch_ctx *c, tr_t5_owned *own, const tr_t5_cfg *t)
         part(&own->parts[0][1], TR_SLOT_QUERY, NULL);
         part(&own->parts[0][2], TR_SLOT_LITERAL, " | Context: ");
         part(&own->parts[0][3], TR_SLOT_DOCUMENT, NULL);
-        s[0] = (tr_ir_segment){NULL, 0, own->parts[0], 4, 1};
-        s[1] = (tr_ir_segment){own->eos, 1, NULL, 0, 0};
+        s[0] = (tr_ir_segment){.ids = NULL, .n_ids = 0, .parts = own->parts[0], .n_parts = 4, .truncate_order = 1};
+        s[1] = (tr_ir_segment){.ids = own->eos, .n_ids = 1, .parts = NULL, .n_parts = 0, .truncate_order = 0};
         ir->n_segments = 2;
         ir->template_name = "mvp";
     } else if (trunc == NULL || strcmp(trunc, "plain") == 0) {
@@ -109,8 +109,8 @@ static int make_template(tr_arch_ctx *c, tr_t5_owned *own, const tr_t5_cfg *t)
         part(&own->parts[0][2], TR_SLOT_LITERAL, " Document: ");
         part(&own->parts[0][3], TR_SLOT_DOCUMENT, NULL);
         part(&own->parts[0][4], TR_SLOT_LITERAL, " Relevant:");
-        s[0] = (tr_ir_segment){NULL, 0, own->parts[0], 5, 1};
-        s[1] = (tr_ir_segment){own->eos, 1, NULL, 0, 0};
+        s[0] = (tr_ir_segment){.ids = NULL, .n_ids = 0, .parts = own->parts[0], .n_parts = 5, .truncate_order = 1};
+        s[1] = (tr_ir_segment){.ids = own->eos, .n_ids = 1, .parts = NULL, .n_parts = 0, .truncate_order = 0};
         ir->n_segments = 2;
         ir->template_name = "monot5";
     } else if (strcmp(trunc, "document") == 0) {
@@ -119,9 +119,9 @@ static int make_template(tr_arch_ctx *c, tr_t5_owned *own, const tr_t5_cfg *t)
         part(&own->parts[0][2], TR_SLOT_LITERAL, " Document: ");
         part(&own->parts[0][3], TR_SLOT_DOCUMENT, NULL);
         part(&own->parts[1][0], TR_SLOT_LITERAL, " Relevant:");
-        s[0] = (tr_ir_segment){NULL, 0, own->parts[0], 4, 1};
-        s[1] = (tr_ir_segment){NULL, 0, own->parts[1], 1, 0};
-        s[2] = (tr_ir_segment){own->eos, 1, NULL, 0, 0};
+        s[0] = (tr_ir_segment){.ids = NULL, .n_ids = 0, .parts = own->parts[0], .n_parts = 4, .truncate_order = 1};
+        s[1] = (tr_ir_segment){.ids = NULL, .n_ids = 0, .parts = own->parts[1], .n_parts = 1, .truncate_order = 0};
+        s[2] = (tr_ir_segment){.ids = own->eos, .n_ids = 1, .parts = NULL, .n_parts = 0, .truncate_order = 0};
         ir->n_segments = 3;
         ir->template_name = "monot5";
     } else {

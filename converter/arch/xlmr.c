@@ -111,11 +111,11 @@ static int make_template(tr_arch_ctx *c, tr_xlmr_owned *own, const tr_bert_cfg *
     own->parts[0] = (tr_ir_part){TR_SLOT_QUERY, NULL};
     own->parts[1] = (tr_ir_part){TR_SLOT_DOCUMENT, NULL};
     tr_ir_segment *s = own->segments;
-    s[0] = (tr_ir_segment){own->bos, 1, NULL, 0, 0};
-    s[1] = (tr_ir_segment){NULL, 0, &own->parts[0], 1, 2};
-    s[2] = (tr_ir_segment){own->sep2, 2, NULL, 0, 0};
-    s[3] = (tr_ir_segment){NULL, 0, &own->parts[1], 1, 1};
-    s[4] = (tr_ir_segment){own->eos, 1, NULL, 0, 0};
+    s[0] = (tr_ir_segment){.ids = own->bos, .n_ids = 1, .parts = NULL, .n_parts = 0, .truncate_order = 0};
+    s[1] = (tr_ir_segment){.ids = NULL, .n_ids = 0, .parts = &own->parts[0], .n_parts = 1, .truncate_order = 2};
+    s[2] = (tr_ir_segment){.ids = own->sep2, .n_ids = 2, .parts = NULL, .n_parts = 0, .truncate_order = 0};
+    s[3] = (tr_ir_segment){.ids = NULL, .n_ids = 0, .parts = &own->parts[1], .n_parts = 1, .truncate_order = 1};
+    s[4] = (tr_ir_segment){.ids = own->eos, .n_ids = 1, .parts = NULL, .n_parts = 0, .truncate_order = 0};
     ir->segments = s;
     ir->n_segments = 5;
     ir->template_name = "xlmr";

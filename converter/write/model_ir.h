@@ -77,6 +77,8 @@ typedef struct tr_ir_segment {
     const tr_ir_part *parts; /* or a text to tokenize at run time */
     size_t n_parts;
     int32_t truncate_order;
+    uint16_t max_share; /* per mille of the budget (tinyrank.fbs Segment) */
+    bool in_body;
 } tr_ir_segment;
 
 typedef struct tr_ir {

@@ -278,6 +278,10 @@ static int build(const tr_ir *ir, uint8_t **fb, size_t *fb_len, uint64_t *blob_o
                 tr_fbt_child(st, F_SEG_PARTS, parts);
             }
             tr_fbt_i32(st, F_SEG_TRUNCATE_ORDER, sg->truncate_order);
+            if (sg->max_share != 0)
+                tr_fbt_u16(st, F_SEG_MAX_SHARE, sg->max_share);
+            if (sg->in_body)
+                tr_fbt_u8(st, F_SEG_IN_BODY, 1);
             tr_fbv_set(segs, i, st);
         }
         tr_fbt_child(tpl, F_TPL_SEGMENTS, segs);

@@ -96,6 +96,24 @@ int tr_session_pack_template(tinyrank_session *s, tr_span query, tr_span doc, in
         }
         total += len[i];
     }
+    /* shares first: a capped segment keeps at most its share of the budget
+     * (cap minus the fixed segments outside the body) */
+    size_t outside = 0;
+    for (uint32_t i = 0; i < t->segments.count; i++) {
+        tr_segment sg;
+        tr_template_segment(t, i, &sg);
+        outside += order[i] == 0 && !sg.in_body ? len[i] : 0;
+    }
+    const size_t budget = cap > outside ? cap - outside : 0;
+    for (uint32_t i = 0; i < t->segments.count; i++) {
+        tr_segment sg;
+        tr_template_segment(t, i, &sg);
+        const size_t limit = budget * sg.max_share / 1000;
+        if (sg.max_share > 0 && len[i] > limit) {
+            total -= len[i] - limit;
+            len[i] = limit;
+        }
+    }
     /* cut the truncatable segments, lowest order first, later segment first */
     size_t excess = total > cap ? total - cap : 0;
     while (excess > 0) {

@@ -17,8 +17,13 @@ static bool read_segment(const tr_template *t, uint32_t i, tr_segment *out)
     if (!tr_fb_vec_table(&t->table, &t->segments, i, &st) ||
         !tr_fb_vec_field(&st, F_SEG_IDS, 4, 4, &ids) ||
         !tr_fb_vec_field(&st, F_SEG_PARTS, 4, 4, &out->parts) ||
-        !tr_fb_i32(&st, F_SEG_TRUNCATE_ORDER, 0, &out->truncate_order))
+        !tr_fb_i32(&st, F_SEG_TRUNCATE_ORDER, 0, &out->truncate_order) ||
+        !tr_fb_u16(&st, F_SEG_MAX_SHARE, 0, &out->max_share))
         return false;
+    uint8_t in_body;
+    if (!tr_fb_u8(&st, F_SEG_IN_BODY, 0, &in_body))
+        return false;
+    out->in_body = in_body != 0;
     out->ids = ids.count > 0 ? ids.data : NULL;
     out->n_ids = ids.count;
     return true;
@@ -55,6 +60,10 @@ int tr_template_load(tinyrank_model *m, const tr_fb_table *tpl)
             CORRUPT("input template: segment %u must have either ids or text parts", i);
         if (sg.truncate_order < 0 || sg.parts.count > TR_TEMPLATE_MAX_PARTS)
             CORRUPT("input template: segment %u has a bad truncate order or too many parts", i);
+        if (sg.max_share > 1000 || (sg.max_share > 0 && sg.truncate_order == 0) ||
+            (sg.in_body && sg.truncate_order != 0))
+            CORRUPT("input template: segment %u: max_share (0..1000) belongs to truncatable "
+                    "segments, in_body to fixed ones", i);
         for (uint32_t k = 0; k < sg.n_ids; k++) {
             int32_t id = tr_fb_load_i32(sg.ids + 4u * k);
             if (id < 0 || (uint32_t)id >= m->tok.vocab.n)
@@ -88,6 +97,8 @@ void tr_template_segment(const tr_template *t, uint32_t i, tr_segment *out)
         out->n_ids = 0;
         out->parts.count = 0;
         out->truncate_order = 0;
+        out->max_share = 0;
+        out->in_body = false;
     }
 }
 

@@ -24,6 +24,8 @@ typedef struct tr_segment {
     uint32_t n_ids;
     tr_fb_vec parts;    /* tables TextPart */
     int32_t truncate_order;
+    uint16_t max_share; /* per mille of the budget, 0: none (see tinyrank.fbs) */
+    bool in_body;       /* a fixed segment counted inside that budget */
 } tr_segment;
 
 typedef struct tr_template {
