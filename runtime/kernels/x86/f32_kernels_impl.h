@@ -219,27 +219,23 @@ void TR_SFX(tr_f32_add)(size_t n, const float *a, const float *b, float *y)
     }
 }
 
-/* One loop per activation, as TR_ACT_LOOP, with the product fused. */
-#define TR_GLU_LOOP(fn)                                                                           \
-    do {                                                                                          \
-        size_t i = 0;                                                                             \
-        for (; i + VL <= n; i += VL)                                                              \
-            vf_store(y + i, vf_mul(fn(vf_load(gate + i)), vf_load(up + i)));                      \
-        if (i < n) {                                                                              \
-            const vmask m = vmask_n(n - i);                                                       \
-            vf_storem(y + i, m, vf_mul(fn(vf_loadm(gate + i, m)), vf_loadm(up + i, m)));          \
-        }                                                                                         \
-    } while (0)
-
+/* act(gate) into a small stack block by the activation kernel, then the
+ * product: the activation loops are not instantiated a second time (the
+ * x86 library has a size budget), and the block is still in L1. */
+#define TR_GLU_BLOCK 256
 void TR_SFX(tr_f32_glu)(int act, size_t n, const float *gate, const float *up, float *y)
 {
-    switch (act) {
-    case TR_ACT_GELU_ERF: TR_GLU_LOOP(act_gelu_erf); break;
-    case TR_ACT_GELU_TANH: TR_GLU_LOOP(act_gelu_tanh); break;
-    case TR_ACT_RELU: TR_GLU_LOOP(act_relu); break;
-    case TR_ACT_SILU: TR_GLU_LOOP(act_silu); break;
-    case TR_ACT_TANH: TR_GLU_LOOP(vf_tanh); break;
-    default: TR_GLU_LOOP(act_copy); break;
+    float a[TR_GLU_BLOCK];
+    for (size_t i0 = 0; i0 < n; i0 += TR_GLU_BLOCK) {
+        const size_t m = n - i0 < TR_GLU_BLOCK ? n - i0 : TR_GLU_BLOCK;
+        TR_SFX(tr_f32_activation)(act, m, gate + i0, a);
+        size_t i = 0;
+        for (; i + VL <= m; i += VL)
+            vf_store(y + i0 + i, vf_mul(vf_load(a + i), vf_load(up + i0 + i)));
+        if (i < m) {
+            const vmask k = vmask_n(m - i);
+            vf_storem(y + i0 + i, k, vf_mul(vf_loadm(a + i, k), vf_loadm(up + i0 + i, k)));
+        }
     }
 }
 
