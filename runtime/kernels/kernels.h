@@ -12,6 +12,12 @@
 #include <math.h>
 #include <stdint.h>
 
+/* The signature of f32_attention and f32_attention_bf16 (below). */
+typedef void (*tr_f32_attention_fn)(size_t len, size_t past, size_t d, const float *q,
+                                    size_t q_stride, const float *k, size_t k_stride,
+                                    const float *v, size_t v_stride, float scale, int causal,
+                                    float *out, size_t out_stride, float *scratch);
+
 typedef struct tr_kernels {
     const char *name; /* e.g. "ref" */
 

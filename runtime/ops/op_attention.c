@@ -88,13 +88,9 @@ static size_t scratch(const tr_node *n, const tr_tensor *const *in, const tr_ten
     return max->threads * att_scratch_bytes(n, max);
 }
 
-typedef void (*att_fn)(size_t len, size_t past, size_t d, const float *q, size_t q_stride,
-                       const float *k, size_t k_stride, const float *v, size_t v_stride,
-                       float scale, int causal, float *out, size_t out_stride, float *scratch);
-
 typedef struct att_job {
     const tr_exec *x;
-    att_fn fn; /* f32_attention, or f32_attention_bf16 where allowed and present */
+    tr_f32_attention_fn fn; /* f32_attention, or f32_attention_bf16 where allowed and present */
     size_t hq, d, group, qs, ks, vs, os, p_stride; /* row strides of q, k, v, out */
     float scale;
     int causal, q_per_seq;
@@ -114,10 +110,9 @@ static void att_task(void *arg, size_t task, size_t thread)
               j->out + s * j->os + h * j->d, j->os, j->p + thread * j->p_stride);
         return;
     }
-    j->fn(len, 0, j->d, j->q + a * j->qs + h * j->d, j->qs,
-                           j->k + a * j->ks + kh * j->d, j->ks, j->v + a * j->vs + kh * j->d,
-                           j->vs, j->scale, j->causal, j->out + a * j->os + h * j->d, j->os,
-                           j->p + thread * j->p_stride);
+    j->fn(len, 0, j->d, j->q + a * j->qs + h * j->d, j->qs, j->k + a * j->ks + kh * j->d, j->ks,
+          j->v + a * j->vs + kh * j->d, j->vs, j->scale, j->causal, j->out + a * j->os + h * j->d,
+          j->os, j->p + thread * j->p_stride);
 }
 
 static int eval(tr_exec *x, const tr_node *n)

@@ -69,10 +69,7 @@ int tr_attention_cache_store(tr_exec *x, const tr_node *n)
 
 typedef struct cache_job {
     const tr_exec *x;
-    /* f32_attention, or f32_attention_bf16 where the model allows it */
-    void (*fn)(size_t len, size_t past, size_t d, const float *q, size_t q_stride, const float *k,
-               size_t k_stride, const float *v, size_t v_stride, float scale, int causal,
-               float *out, size_t out_stride, float *scratch);
+    tr_f32_attention_fn fn; /* f32_attention, or f32_attention_bf16 where the model allows it */
     size_t hq, hkv, d, group, qs, kvs, past, stride;
     float scale;
     const float *q, *k, *v, *ck, *cv;
