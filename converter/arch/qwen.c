@@ -245,9 +245,7 @@ static int32_t gate_up(tr_arch_ctx *c, int32_t x, int32_t rows, const char *p,
     snprintf(name, sizeof name, "%s.mlp.gate_up_proj.weight", p);
     int32_t wt = tr_arch_constant_from(c, name, 2, fused, w,
                                        q->q8_gate_up ? TR_ARCH_I8_PACKED : TR_ARCH_F32);
-    const bool q8 = wt >= 0 && c->ir->tensors[wt].dtype == TR_DT_I8;
-    int32_t sums = wt < 0 ? -1 : q8 ? tr_arch_row_sums(c, wt) : -2;
-    if (sums == -1)
+    if (wt < 0)
         return -1;
     if (F % 16 != 0) { /* the fused GLU wants whole 16-channel blocks: a GLU op */
         snprintf(name, sizeof name, "%s.mlp.gate_up_proj:out", p);
@@ -259,9 +257,13 @@ static int32_t gate_up(tr_arch_ctx *c, int32_t x, int32_t rows, const char *p,
         return op.out < 0 ? -1 : tr_ir_op(c->ir, &op);
     }
     /* SiLU(gate) * up inside the fully connected layer, tile by tile */
+    const bool q8 = c->ir->tensors[wt].dtype == TR_DT_I8;
+    const int32_t sums = q8 ? tr_arch_row_sums(c, wt) : -1;
+    if (q8 && sums < 0)
+        return -1;
     snprintf(name, sizeof name, "%s.mlp.glu:out", p);
     tr_node op = {.code = TR_OP_FULLY_CONNECTED, .n_in = q8 ? 4 : 2,
-                  .in = {x, wt, -1, q8 ? sums : -1, -1, -1}};
+                  .in = {x, wt, -1, sums, -1, -1}};
     op.out = act2d(c->ir, name, rows, F);
     op.opt.fc.activation = TR_ACT_SILU;
     op.opt.fc.glu = true;

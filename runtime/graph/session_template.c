@@ -53,7 +53,8 @@ int tr_session_pack_template(tinyrank_session *s, tr_span query, tr_span doc, in
     const size_t cap = (size_t)s->params.max_length;
     size_t len[TR_TEMPLATE_MAX_SEGMENTS];
     int32_t order[TR_TEMPLATE_MAX_SEGMENTS];
-    size_t total = 0;
+    uint16_t share[TR_TEMPLATE_MAX_SEGMENTS];
+    size_t total = 0, outside = 0; /* outside: fixed segments not in the body */
     *n_out = 0;
     *bad_slot = TR_SLOT_LITERAL;
     for (uint32_t i = 0; i < t->segments.count; i++) {
@@ -61,6 +62,7 @@ int tr_session_pack_template(tinyrank_session *s, tr_span query, tr_span doc, in
         tr_template_segment(t, i, &sg);
         int32_t *dst = s->seg_ids + (size_t)i * cap;
         order[i] = sg.truncate_order;
+        share[i] = sg.max_share;
         if (sg.n_ids > 0) {
             size_t n = sg.n_ids < cap ? sg.n_ids : cap;
             for (size_t k = 0; k < n; k++)
@@ -95,21 +97,14 @@ int tr_session_pack_template(tinyrank_session *s, tr_span query, tr_span doc, in
             }
         }
         total += len[i];
+        outside += sg.truncate_order == 0 && !sg.in_body ? len[i] : 0;
     }
     /* shares first: a capped segment keeps at most its share of the budget
      * (cap minus the fixed segments outside the body) */
-    size_t outside = 0;
-    for (uint32_t i = 0; i < t->segments.count; i++) {
-        tr_segment sg;
-        tr_template_segment(t, i, &sg);
-        outside += order[i] == 0 && !sg.in_body ? len[i] : 0;
-    }
     const size_t budget = cap > outside ? cap - outside : 0;
     for (uint32_t i = 0; i < t->segments.count; i++) {
-        tr_segment sg;
-        tr_template_segment(t, i, &sg);
-        const size_t limit = budget * sg.max_share / 1000;
-        if (sg.max_share > 0 && len[i] > limit) {
+        const size_t limit = budget * share[i] / 1000;
+        if (share[i] > 0 && len[i] > limit) {
             total -= len[i] - limit;
             len[i] = limit;
         }
