@@ -48,31 +48,43 @@
 #include "kernels/mve/mve_kernels.h"
 #endif
 
+/* The portable row-wise and attention kernels: the reference set's, and the
+ * Arm sets' (whose SIMD is in the int8 GEMM and quantizer so far). */
+#define TR_REF_ROWWISE                                                                            \
+    .f32_layernorm = tr_f32_layernorm__ref, .f32_rmsnorm = tr_f32_rmsnorm__ref,                   \
+    .f32_activation = tr_f32_activation__ref, .f32_attention = tr_f32_attention__ref,             \
+    .f32_add = tr_f32_add__ref, .f32_glu = tr_f32_glu__ref
+
 static const tr_kernels k_ref = {
     .name = "ref",
     .f32_gemm = tr_f32_gemm_ukernel_1x1__ref,
     .qu8_quantize_rows = tr_qu8_quantize_rows__ref,
     .qu8s8_gemm = tr_qu8s8_gemm_ukernel_1x1__ref,
-    .f32_layernorm = tr_f32_layernorm__ref,
-    .f32_rmsnorm = tr_f32_rmsnorm__ref,
-    .f32_activation = tr_f32_activation__ref,
-    .f32_attention = tr_f32_attention__ref,
-    .f32_add = tr_f32_add__ref,
-    .f32_glu = tr_f32_glu__ref,
+    TR_REF_ROWWISE,
 };
 
 #if defined(TR_HAVE_X86)
+/* The f32 and row-wise kernels each x86 ISA family shares across its sets
+ * (the sets differ in the int8 GEMM and the bf16 attention). */
+#define TR_AVX2_F32_AND_QUANTIZE                                                                  \
+    .f32_gemm = tr_f32_gemm_ukernel_2x4__avx2, .qu8_quantize_rows = tr_qu8_quantize_rows__avx2
+#define TR_AVX2_ROWWISE                                                                           \
+    .f32_layernorm = tr_f32_layernorm__avx2, .f32_rmsnorm = tr_f32_rmsnorm__avx2,                 \
+    .f32_activation = tr_f32_activation__avx2, .f32_attention = tr_f32_attention__avx2,           \
+    .f32_add = tr_f32_add__avx2, .f32_glu = tr_f32_glu__avx2
+#define TR_AVX512_F32_AND_QUANTIZE                                                                \
+    .f32_gemm = tr_f32_gemm_ukernel_4x4__avx512,                                                  \
+    .qu8_quantize_rows = tr_qu8_quantize_rows__avx512
+#define TR_AVX512_ROWWISE                                                                         \
+    .f32_layernorm = tr_f32_layernorm__avx512, .f32_rmsnorm = tr_f32_rmsnorm__avx512,             \
+    .f32_activation = tr_f32_activation__avx512, .f32_attention = tr_f32_attention__avx512,       \
+    .f32_add = tr_f32_add__avx512, .f32_glu = tr_f32_glu__avx512
+
 static const tr_kernels k_avx2 = {
     .name = "avx2",
-    .f32_gemm = tr_f32_gemm_ukernel_2x4__avx2,
-    .qu8_quantize_rows = tr_qu8_quantize_rows__avx2,
+    TR_AVX2_F32_AND_QUANTIZE,
     .qu8s8_gemm = tr_qu8s8_gemm_ukernel_6x8__avx2,
-    .f32_layernorm = tr_f32_layernorm__avx2,
-    .f32_rmsnorm = tr_f32_rmsnorm__avx2,
-    .f32_activation = tr_f32_activation__avx2,
-    .f32_attention = tr_f32_attention__avx2,
-    .f32_add = tr_f32_add__avx2,
-    .f32_glu = tr_f32_glu__avx2,
+    TR_AVX2_ROWWISE,
 };
 
 /* avx2 with the AVX-VNNI GEMM (VEX vpdpbusd on ymm): laptops and desktops
@@ -80,43 +92,25 @@ static const tr_kernels k_avx2 = {
  * it too, but also AVX-512, which wins there) */
 static const tr_kernels k_avxvnni = {
     .name = "avxvnni",
-    .f32_gemm = tr_f32_gemm_ukernel_2x4__avx2,
-    .qu8_quantize_rows = tr_qu8_quantize_rows__avx2,
+    TR_AVX2_F32_AND_QUANTIZE,
     .qu8s8_gemm = tr_qu8s8_gemm_ukernel_6x16__avxvnni,
-    .f32_layernorm = tr_f32_layernorm__avx2,
-    .f32_rmsnorm = tr_f32_rmsnorm__avx2,
-    .f32_activation = tr_f32_activation__avx2,
-    .f32_attention = tr_f32_attention__avx2,
-    .f32_add = tr_f32_add__avx2,
-    .f32_glu = tr_f32_glu__avx2,
+    TR_AVX2_ROWWISE,
 };
 
 static const tr_kernels k_avx512vnni = {
     .name = "avx512vnni",
-    .f32_gemm = tr_f32_gemm_ukernel_4x4__avx512,
-    .qu8_quantize_rows = tr_qu8_quantize_rows__avx512,
+    TR_AVX512_F32_AND_QUANTIZE,
     .qu8s8_gemm = tr_qu8s8_gemm_ukernel_6x64__avx512vnni,
-    .f32_layernorm = tr_f32_layernorm__avx512,
-    .f32_rmsnorm = tr_f32_rmsnorm__avx512,
-    .f32_activation = tr_f32_activation__avx512,
-    .f32_attention = tr_f32_attention__avx512,
-    .f32_add = tr_f32_add__avx512,
-    .f32_glu = tr_f32_glu__avx512,
+    TR_AVX512_ROWWISE,
 };
 
 /* avx512vnni plus bfloat16 attention products (AVX512_BF16: Zen 4/5,
  * Cooper Lake, Sapphire Rapids) for the models that allow them */
 static const tr_kernels k_avx512bf16 = {
     .name = "avx512bf16",
-    .f32_gemm = tr_f32_gemm_ukernel_4x4__avx512,
-    .qu8_quantize_rows = tr_qu8_quantize_rows__avx512,
+    TR_AVX512_F32_AND_QUANTIZE,
     .qu8s8_gemm = tr_qu8s8_gemm_ukernel_6x64__avx512vnni,
-    .f32_layernorm = tr_f32_layernorm__avx512,
-    .f32_rmsnorm = tr_f32_rmsnorm__avx512,
-    .f32_activation = tr_f32_activation__avx512,
-    .f32_attention = tr_f32_attention__avx512,
-    .f32_add = tr_f32_add__avx512,
-    .f32_glu = tr_f32_glu__avx512,
+    TR_AVX512_ROWWISE,
     .f32_attention_bf16 = tr_f32_attention_bf16__avx512,
 };
 
@@ -125,15 +119,9 @@ static const tr_kernels k_avx512bf16 = {
  * and later) also has AVX512_BF16, and a set below it would otherwise win. */
 static const tr_kernels k_amx = {
     .name = "amx",
-    .f32_gemm = tr_f32_gemm_ukernel_4x4__avx512,
-    .qu8_quantize_rows = tr_qu8_quantize_rows__avx512,
+    TR_AVX512_F32_AND_QUANTIZE,
     .qu8s8_gemm = tr_qu8s8_gemm__amx,
-    .f32_layernorm = tr_f32_layernorm__avx512,
-    .f32_rmsnorm = tr_f32_rmsnorm__avx512,
-    .f32_activation = tr_f32_activation__avx512,
-    .f32_attention = tr_f32_attention__avx512,
-    .f32_add = tr_f32_add__avx512,
-    .f32_glu = tr_f32_glu__avx512,
+    TR_AVX512_ROWWISE,
     .f32_attention_bf16 = tr_f32_attention_bf16__avx512,
 };
 #endif
@@ -144,12 +132,7 @@ static const tr_kernels k_neondot = {
     .f32_gemm = tr_f32_gemm_ukernel_1x1__ref,
     .qu8_quantize_rows = tr_qu8_quantize_rows__neon,
     .qu8s8_gemm = tr_qu8s8_gemm_ukernel_4x16__neondot,
-    .f32_layernorm = tr_f32_layernorm__ref,
-    .f32_rmsnorm = tr_f32_rmsnorm__ref,
-    .f32_activation = tr_f32_activation__ref,
-    .f32_attention = tr_f32_attention__ref,
-    .f32_add = tr_f32_add__ref,
-    .f32_glu = tr_f32_glu__ref,
+    TR_REF_ROWWISE,
 };
 
 static const tr_kernels k_i8mm = {
@@ -157,12 +140,7 @@ static const tr_kernels k_i8mm = {
     .f32_gemm = tr_f32_gemm_ukernel_1x1__ref,
     .qu8_quantize_rows = tr_qu8_quantize_rows__neon,
     .qu8s8_gemm = tr_qu8s8_gemm_ukernel_4x16__i8mm,
-    .f32_layernorm = tr_f32_layernorm__ref,
-    .f32_rmsnorm = tr_f32_rmsnorm__ref,
-    .f32_activation = tr_f32_activation__ref,
-    .f32_attention = tr_f32_attention__ref,
-    .f32_add = tr_f32_add__ref,
-    .f32_glu = tr_f32_glu__ref,
+    TR_REF_ROWWISE,
 };
 #endif
 
@@ -172,12 +150,7 @@ static const tr_kernels k_armv7_neon = {
     .f32_gemm = tr_f32_gemm_ukernel_1x1__ref,
     .qu8_quantize_rows = tr_qu8_quantize_rows__ref,
     .qu8s8_gemm = tr_qu8s8_gemm_ukernel_2x16__neon,
-    .f32_layernorm = tr_f32_layernorm__ref,
-    .f32_rmsnorm = tr_f32_rmsnorm__ref,
-    .f32_activation = tr_f32_activation__ref,
-    .f32_attention = tr_f32_attention__ref,
-    .f32_add = tr_f32_add__ref,
-    .f32_glu = tr_f32_glu__ref,
+    TR_REF_ROWWISE,
 };
 #endif
 
@@ -191,12 +164,7 @@ static const tr_kernels k_mve = {
     .qu8_quantize_rows = tr_qu8_quantize_rows__ref,
 #endif
     .qu8s8_gemm = tr_qu8s8_gemm_ukernel_4x1__mve,
-    .f32_layernorm = tr_f32_layernorm__ref,
-    .f32_rmsnorm = tr_f32_rmsnorm__ref,
-    .f32_activation = tr_f32_activation__ref,
-    .f32_attention = tr_f32_attention__ref,
-    .f32_add = tr_f32_add__ref,
-    .f32_glu = tr_f32_glu__ref,
+    TR_REF_ROWWISE,
 };
 #endif
 

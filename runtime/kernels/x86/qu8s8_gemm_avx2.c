@@ -16,20 +16,9 @@
 
 #include "kernels/kernels.h"
 #include "kernels/x86/x86_kernels.h"
+#include "kernels/x86/qu8s8_gemm_args.h"
 
 #define MR_MAX 6
-
-typedef struct gemm_args {
-    size_t kgroups, ldq, N, ldc;
-    const uint8_t *Q;
-    const float *a_scale;
-    const int32_t *a_zp;
-    const int8_t *W;
-    const float *w_scale;
-    const int32_t *w_sum;
-    const float *bias;
-    float *C;
-} gemm_args;
 
 /* 8 channel sums from two pair-split accumulators (channels c..c+3 and
  * c+4..c+7): vphaddd adds the pairs per 128-bit lane, vpermq restores the

@@ -15,21 +15,10 @@
 
 #include "kernels/kernels.h"
 #include "kernels/x86/x86_kernels.h"
+#include "kernels/x86/qu8s8_gemm_args.h"
 
 #define MR_MAX 6
 #define NB_MAX 4 /* 16-channel blocks per tile */
-
-typedef struct gemm_args {
-    size_t kgroups, ldq, N, ldc;
-    const uint8_t *Q;
-    const float *a_scale;
-    const int32_t *a_zp;
-    const int8_t *W;
-    const float *w_scale;
-    const int32_t *w_sum;
-    const float *bias;
-    float *C;
-} gemm_args;
 
 /* C = (float)(ACC - zp * w_sum) * (a_scale * w_scale) + bias, the
  * reference's float operations in its order; masked for N tails. */

@@ -20,20 +20,9 @@
 
 #include "kernels/kernels.h"
 #include "kernels/x86/x86_kernels.h"
+#include "kernels/x86/qu8s8_gemm_args.h"
 
 #define MR_MAX 6
-
-typedef struct gemm_args {
-    size_t kgroups, ldq, N, ldc;
-    const uint8_t *Q;
-    const float *a_scale;
-    const int32_t *a_zp;
-    const int8_t *W;
-    const float *w_scale;
-    const int32_t *w_sum;
-    const float *bias;
-    float *C;
-} gemm_args;
 
 /* Lanes 0 .. left-1 on (all 8 when left >= 8): the N tail of a panel. */
 static inline __m256i lane_mask(size_t left)
